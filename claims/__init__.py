@@ -6,11 +6,11 @@
 Never imports torch, tensorflow or ray (a test proves it).
 """
 
-from impls import spec
 from claims.api import FRAMEWORKS, PROFILES, Claim, Expect, Point
 from claims.check import ClaimError, check_claim
 from claims.discovery import Broken, DuplicateClaimError, Registry, discover
 from claims.grid import Selector, points, trial_id, trial_seed
+from impls import spec
 
 __all__ = [
     "FRAMEWORKS",

@@ -40,7 +40,9 @@ class Expect:
     def describe(self) -> str:
         if self.label:
             return self.label
-        arms = _fmt(self.treatment) + (f" vs {_fmt(self.control)}" if self.control is not None else f" vs {self.reference:g}")
+        arms = _fmt(self.treatment) + (
+            f" vs {_fmt(self.control)}" if self.control is not None else f" vs {self.reference:g}"
+        )
         return f"{self.metric}: {arms} ({self.direction})"
 
 

@@ -48,7 +48,11 @@ def check_claim(cls: type[Claim], origin: str | None = None) -> None:
         fail("seeds", cls.seeds, f"an int >= 1 for each of {PROFILES}")
     if not cls.frameworks or not set(cls.frameworks) <= set(FRAMEWORKS):
         fail("frameworks", cls.frameworks, f"a non-empty subset of {FRAMEWORKS}")
-    if not isinstance(cls.metrics, list) or not cls.metrics or not all(isinstance(m, str) for m in cls.metrics):
+    if (
+        not isinstance(cls.metrics, list)
+        or not cls.metrics
+        or not all(isinstance(m, str) for m in cls.metrics)
+    ):
         fail("metrics", cls.metrics, "a non-empty list of metric names")
     if not isinstance(cls.expect, list) or not cls.expect:
         fail("expect", cls.expect, "a non-empty list of Expect (the pre-registered comparisons)")
@@ -95,7 +99,11 @@ def _check_specs(cls: type[Claim], fail: Any) -> None:
             try:
                 spec = claim.spec(dict(point), profile)
             except Exception as exc:
-                fail("spec", point, f"a TrialSpec for profile {profile!r}, but it raised {type(exc).__name__}: {exc}")
+                fail(
+                    "spec",
+                    point,
+                    f"a TrialSpec for profile {profile!r}, but it raised {type(exc).__name__}: {exc}",
+                )
             if not isinstance(spec, TrialSpec):
                 fail("spec", spec, f"a TrialSpec at {point} ({profile})")
             try:

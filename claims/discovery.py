@@ -53,7 +53,9 @@ def _import_file(path: Path, package: str | None) -> ModuleType:
     if package:
         modname = f"{package}.{path.stem}"
     else:  # user folders: a private name that cannot shadow a real module
-        modname = f"_claimbench_user_{hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:10]}_{path.stem}"
+        modname = (
+            f"_claimbench_user_{hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:10]}_{path.stem}"
+        )
     spec = importlib.util.spec_from_file_location(modname, path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {path}")
@@ -71,7 +73,9 @@ def _claims_in(module: ModuleType) -> list[type[Claim]]:
     return [
         obj
         for obj in vars(module).values()
-        if inspect.isclass(obj) and issubclass(obj, Claim) and obj is not Claim
+        if inspect.isclass(obj)
+        and issubclass(obj, Claim)
+        and obj is not Claim
         and obj.__module__ == module.__name__
     ]
 

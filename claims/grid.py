@@ -33,12 +33,21 @@ def trial_seed(claim: type[Claim] | Claim, point: Point, seed_index: int) -> int
     return int(_hash([claim.name, shared, seed_index], 15), 16)
 
 
-def trial_id(claim: str, version: int, framework: str, point: Point, seed_index: int, profile: str, code: str) -> str:
+def trial_id(
+    claim: str, version: int, framework: str, point: Point, seed_index: int, profile: str, code: str
+) -> str:
     """Stable id: a hash of the canonical JSON of the trial and the code fingerprint. The order of
     factors or CLI arguments never changes it (keys are sorted)."""
     return _hash(
-        {"claim": claim, "version": version, "framework": framework, "point": point,
-         "seed_index": seed_index, "profile": profile, "code": code},
+        {
+            "claim": claim,
+            "version": version,
+            "framework": framework,
+            "point": point,
+            "seed_index": seed_index,
+            "profile": profile,
+            "code": code,
+        },
         24,
     )
 

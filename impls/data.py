@@ -131,7 +131,9 @@ def load(spec: Data, seed: int, dtype: str = "float32") -> Split:
     return Split(x[train], yy[train], x[val], yy[val], x[test], yy[test], k)
 
 
-def batches(n: int, batch_size: int, epochs: int, seed: int, drop_last: bool = False) -> list[list[np.ndarray]]:
+def batches(
+    n: int, batch_size: int, epochs: int, seed: int, drop_last: bool = False
+) -> list[list[np.ndarray]]:
     """Index batches per epoch: one numpy permutation per epoch, fed to both frameworks."""
     rng = np.random.default_rng([seed & 0xFFFFFFFFFFFF, 7])
     out = []

@@ -1,0 +1,107 @@
+"""The training loop, written once for both frameworks.
+
+Each framework supplies an `Engine` (its model, optimiser and compiled step); this loop owns the
+order of batches, the evaluation cadence, the probes and divergence, so those cannot drift apart
+between PyTorch and TensorFlow.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, Protocol
+
+import numpy as np
+
+from impls import data, metrics
+from impls.spec import TrialSpec
+
+
+class Engine(Protocol):
+    def step(self, x: np.ndarray, y: np.ndarray) -> float:
+        """One update on a batch; returns the batch's training loss (train mode, before the update)."""
+
+    def outputs(self, x: np.ndarray) -> np.ndarray:
+        """Eval-mode outputs (n, k) as numpy."""
+
+    def grad_norms(self, x: np.ndarray, y: np.ndarray) -> list[float]:
+        """Per-layer ||dL/dW|| of the kernels (hidden0.., head last) without updating."""
+
+    def activations(self, x: np.ndarray) -> list[np.ndarray]:
+        """Eval-mode post-activation outputs of each hidden layer."""
+
+    def export(self) -> dict[str, np.ndarray]:
+        """Current weights in the canonical layout of `impls.init`."""
+
+
+def evaluate(engine: Engine, split: data.Split, head: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for part, x, y in (
+        ("train", split.x_train, split.y_train),
+        ("val", split.x_val, split.y_val),
+        ("test", split.x_test, split.y_test),
+    ):
+        if len(y):
+            out.update({f"{part}/{k}": v for k, v in metrics.score(engine.outputs(x), y, head).items()})
+    return out
+
+
+def train(
+    spec: TrialSpec, seed: int, split: data.Split, engine: Engine, w0: dict[str, np.ndarray]
+) -> dict[str, Any]:
+    t, probes, head = spec.training, spec.probes, spec.model.head
+    order = data.batches(len(split.x_train), t.batch_size, t.epochs, seed, t.drop_last)
+    probe_idx = np.random.default_rng([seed & 0xFFFFFFFFFFFF, 11]).permutation(len(split.x_train))[
+        : probes.probe_batch
+    ]
+    px, py = split.x_train[probe_idx], split.y_train[probe_idx]
+    found: dict[str, float] = {}
+    curves: dict[str, list[list[float]]] = {}
+
+    def probe(step: int) -> None:
+        if step in probes.grad_norms_at:
+            found.update(metrics.layer_summaries("probe/grad_norm", engine.grad_norms(px, py), step))
+        if step in probes.activation_stats_at:
+            found.update(metrics.activation_summaries(engine.activations(px), step))
+
+    def record(step: int, batch_losses: list[float]) -> None:
+        if batch_losses:
+            curves.setdefault("train/batch_loss", []).append([step, float(np.mean(batch_losses))])
+        for k, v in evaluate(engine, split, head).items():
+            curves.setdefault(k, []).append([step, v])
+
+    start = time.perf_counter()
+    step, diverged, since_eval, epoch_losses = 0, False, [], []
+    probe(0)
+    for epoch in order:
+        epoch_losses = []
+        for idx in epoch:
+            if t.max_steps is not None and step >= t.max_steps:
+                break
+            loss = engine.step(split.x_train[idx], split.y_train[idx])
+            step += 1
+            since_eval.append(loss)
+            epoch_losses.append(loss)
+            if not math.isfinite(loss) or abs(loss) > t.diverge_above:
+                diverged = True
+                break
+            probe(step)
+            if t.eval_every and step % t.eval_every == 0:
+                record(step, since_eval)
+                since_eval = []
+        if diverged or (t.max_steps is not None and step >= t.max_steps):
+            break
+        if not t.eval_every:
+            record(step, since_eval)
+            since_eval = []
+    train_s = time.perf_counter() - start
+    if not diverged and (since_eval or not curves):
+        record(step, since_eval)
+    final = {} if diverged else evaluate(engine, split, head)
+    if not diverged and probes.weight_change:
+        final.update(metrics.weight_change(w0, engine.export()))
+    final.update(found)
+    final["train/steps"] = float(step)
+    if epoch_losses:
+        final["train/epoch_loss"] = float(np.mean(epoch_losses))
+    return {"metrics": final, "curves": curves, "diverged": diverged, "timings": {"train_s": train_s}}

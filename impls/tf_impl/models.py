@@ -1,0 +1,114 @@
+"""Keras (TensorFlow backend) models built from `impls.spec`, loaded from and exported to the
+canonical weights. Framework differences kept on purpose and named here:
+- Keras BatchNormalization's `momentum` is 1 - the spec's (torch convention) momentum;
+- Keras updates the moving variance with the biased batch variance, torch with the unbiased one
+  (asserted in tests/parity)."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from impls.spec import MLP
+
+ACT = {
+    "linear": lambda x: x,
+    "relu": tf.nn.relu,
+    "sigmoid": tf.sigmoid,
+    "tanh": tf.tanh,
+    "selu": tf.nn.selu,
+    "elu": tf.nn.elu,  # alpha = 1
+    "mish": lambda x: x * tf.tanh(tf.nn.softplus(x)),
+    "swish": tf.nn.silu,
+    "leaky_relu": lambda x: tf.nn.leaky_relu(x, alpha=0.01),  # Keras 3's default slope is 0.2
+}
+
+
+class MLPNet(keras.Model):
+    """x (batch, n_in) -> logits (batch, n_out). See `impls.spec.MLP` for the layer order."""
+
+    def __init__(self, m: MLP, n_in: int, n_out: int, dtype: str) -> None:
+        super().__init__(dtype=dtype)
+        self.m = m
+        self.act = ACT[m.activation]
+        self.hidden = [keras.layers.Dense(m.width, dtype=dtype) for _ in range(m.depth)]
+
+        def norm() -> keras.layers.Layer | None:
+            if m.norm == "batch":
+                return keras.layers.BatchNormalization(
+                    momentum=1.0 - m.bn_momentum, epsilon=m.norm_eps, dtype=dtype
+                )
+            if m.norm == "layer":
+                return keras.layers.LayerNormalization(epsilon=m.norm_eps, dtype=dtype)
+            return None
+
+        self.norms = [norm() for _ in range(m.depth)]
+        self.drop = keras.layers.Dropout(m.dropout, dtype=dtype)
+        self.in_drop = keras.layers.Dropout(m.input_dropout, dtype=dtype)
+        self.head = keras.layers.Dense(n_out, dtype=dtype)
+        self.build((None, n_in))
+
+    def build(self, input_shape: tuple[int | None, int]) -> None:
+        shape = input_shape
+        for lin, norm in zip(self.hidden, self.norms, strict=True):
+            lin.build(shape)
+            shape = (None, self.m.width)
+            if norm is not None:
+                norm.build(shape)
+        self.head.build(shape)
+        self.built = True
+
+    def call(self, x: tf.Tensor, training: bool = False, keep: list[tf.Tensor] | None = None) -> tf.Tensor:
+        h = self.in_drop(x, training=training) if self.m.input_dropout else x
+        for i, (lin, norm) in enumerate(zip(self.hidden, self.norms, strict=True)):
+            z = lin(h)
+            ident = norm is None
+            if self.m.norm_position == "before":
+                z = self.act(z if ident else norm(z, training=training))
+            else:
+                z = self.act(z)
+                z = z if ident else norm(z, training=training)
+            if keep is not None:
+                keep.append(z)
+            z = self.drop(z, training=training) if self.m.dropout else z
+            h = h + z if self.m.residual and i > 0 else z
+        return self.head(h)
+
+    def kernels(self) -> list[tf.Variable]:
+        return [lin.kernel for lin in self.hidden] + [self.head.kernel]
+
+    def seed_dropout(self, seed: int) -> None:
+        for i, d in enumerate((self.drop, self.in_drop)):
+            if d.rate > 0:  # Keras makes no seed generator for a zero rate
+                d.seed_generator.state.assign(np.array([seed % (2**31), i], dtype=np.int64))
+
+
+def build(m: MLP, n_in: int, n_out: int, dtype: str) -> MLPNet:
+    return MLPNet(m, n_in, n_out, dtype)
+
+
+def _pairs(net: MLPNet) -> dict[str, tf.Variable]:
+    out: dict[str, tf.Variable] = {}
+    for i, lin in enumerate(net.hidden):
+        out[f"hidden{i}/kernel"] = lin.kernel
+        out[f"hidden{i}/bias"] = lin.bias
+        norm = net.norms[i]
+        if norm is not None:
+            out[f"norm{i}/gamma"] = norm.gamma
+            out[f"norm{i}/beta"] = norm.beta
+        if isinstance(norm, keras.layers.BatchNormalization):
+            out[f"norm{i}/mean"] = norm.moving_mean
+            out[f"norm{i}/var"] = norm.moving_variance
+    out["head/kernel"] = net.head.kernel
+    out["head/bias"] = net.head.bias
+    return out
+
+
+def load_weights(net: MLPNet, weights: dict[str, np.ndarray]) -> None:
+    for name, var in _pairs(net).items():
+        var.assign(weights[name])  # Keras Dense kernels are (in, out), the canonical layout
+
+
+def export_weights(net: MLPNet) -> dict[str, np.ndarray]:
+    return {name: np.array(var.numpy()) for name, var in _pairs(net).items()}

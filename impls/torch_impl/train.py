@@ -1,0 +1,88 @@
+"""PyTorch trial execution: an `impls.loop.Engine` over a torch model, and `run_trial`."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import torch
+
+from impls import data, init, loop
+from impls.spec import TrialSpec, validate
+from impls.torch_impl import losses, models, optim
+
+
+def pin_threads(n: int) -> None:
+    """One intra-op thread per CPU the trial was given (a reused worker keeps its old count)."""
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+
+
+class TorchEngine:
+    def __init__(self, spec: TrialSpec, net: models.MLPNet) -> None:
+        self.spec, self.net = spec, net
+        self.opt = optim.make_optimizer(spec.optimizer, net.parameters())
+
+    def _loss(self, x: np.ndarray, y: np.ndarray) -> torch.Tensor:
+        t = self.spec.training
+        loss = losses.head_loss(
+            self.net(torch.from_numpy(x)), torch.from_numpy(y), self.spec.model.head, t.loss_reduction
+        )
+        if t.l2:
+            loss = loss + 0.5 * t.l2 * sum((k**2).sum() for k in self.net.kernels())
+        return loss
+
+    def step(self, x: np.ndarray, y: np.ndarray) -> float:
+        self.net.train()
+        self.opt.zero_grad(set_to_none=True)
+        loss = self._loss(x, y)
+        loss.backward()
+        self.opt.step()
+        return float(loss.detach())
+
+    def outputs(self, x: np.ndarray) -> np.ndarray:
+        self.net.eval()
+        with torch.no_grad():
+            out: np.ndarray = self.net(torch.from_numpy(x)).numpy()
+        return out
+
+    def grad_norms(self, x: np.ndarray, y: np.ndarray) -> list[float]:
+        # Gradient of the loss in train mode (dropout/BN as in training) on the probe batch.
+        self.net.train()
+        grads = torch.autograd.grad(self._loss(x, y), self.net.kernels())
+        return [float(g.norm()) for g in grads]
+
+    def activations(self, x: np.ndarray) -> list[np.ndarray]:
+        self.net.eval()
+        keep: list[torch.Tensor] = []
+        with torch.no_grad():
+            self.net(torch.from_numpy(x), keep)
+        return [a.numpy() for a in keep]
+
+    def export(self) -> dict[str, np.ndarray]:
+        return models.export_weights(self.net)
+
+
+def run_trial(spec: TrialSpec, seed: int, threads: int = 1) -> dict[str, Any]:
+    validate(spec)
+    pin_threads(threads)
+    torch.manual_seed(seed % (2**63))  # dropout masks
+    t0 = time.perf_counter()
+    dtype = spec.training.dtype
+    split = data.load(spec.data, seed, dtype)
+    n_in = split.x_train.shape[1]
+    w0 = init.initial_weights(spec.model, n_in, split.n_outputs, seed, dtype)
+    net = models.build(spec.model, n_in, split.n_outputs, dtype)
+    models.load_weights(net, w0)
+    engine = TorchEngine(spec, net)
+    build_s = time.perf_counter() - t0
+    result = loop.train(spec, seed, split, engine, w0)
+    result["timings"]["build_s"] = build_s
+    result["env"] = {
+        "framework": "torch",
+        "version": torch.__version__,
+        "device": "cpu",
+        "threads": torch.get_num_threads(),
+    }
+    return result
