@@ -114,9 +114,9 @@ class Split:
 def load(spec: Data, seed: int, dtype: str = "float32") -> Split:
     x, y, k = pool(spec.name, spec.params)
     fixed = np.random.default_rng(0).permutation(len(x))  # split seed 0: same test set for all
-    n_test = int(round(spec.test_fraction * len(x)))
+    n_test = round(spec.test_fraction * len(x))
     test, rest = fixed[:n_test], fixed[n_test:]
-    n_val = int(round(spec.val_fraction * len(rest)))
+    n_val = round(spec.val_fraction * len(rest))
     val, train = rest[:n_val], rest[n_val:]
     if spec.n_train is not None:
         if spec.n_train > len(train):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import torch
 from torch import nn
@@ -30,7 +32,7 @@ class MLPNet(nn.Module):
         self.m = m
         self.act = ACT[m.activation]
         widths = [n_in] + [m.width] * m.depth
-        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:], strict=True))
+        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(widths))
         norm = {
             "none": lambda: nn.Identity(),
             "batch": lambda: nn.BatchNorm1d(m.width, eps=m.norm_eps, momentum=m.bn_momentum),
