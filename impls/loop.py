@@ -58,11 +58,12 @@ def train(
     found: dict[str, float] = {}
     curves: dict[str, list[list[float]]] = {}
 
-    def probe(step: int) -> None:
+    def probe(step: int, label: int | str | None = None) -> None:
+        at = step if label is None else label
         if step in probes.grad_norms_at:
-            found.update(metrics.layer_summaries("probe/grad_norm", engine.grad_norms(px, py), step))
+            found.update(metrics.layer_summaries("probe/grad_norm", engine.grad_norms(px, py), at))
         if step in probes.activation_stats_at:
-            found.update(metrics.activation_summaries(engine.activations(px), step))
+            found.update(metrics.activation_summaries(engine.activations(px), at))
 
     def record(step: int, batch_losses: list[float]) -> None:
         if batch_losses:
@@ -97,6 +98,8 @@ def train(
     train_s = time.perf_counter() - start
     if not diverged and (since_eval or not curves):
         record(step, since_eval)
+    if not diverged:
+        probe(-1, "end")  # probes asked for at step -1 are taken after the last update
     final = {} if diverged else evaluate(engine, split, head)
     if not diverged and probes.weight_change:
         final.update(metrics.weight_change(w0, engine.export()))

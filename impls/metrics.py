@@ -36,15 +36,26 @@ def score(outputs: np.ndarray, y: np.ndarray, head: str) -> dict[str, float]:
     return out
 
 
-def layer_summaries(prefix: str, norms: list[float], at: int) -> dict[str, float]:
-    """`{prefix}/layer{i}@{at}` per layer plus the log10 ratio first/last layer."""
+def _log10_ratio(norms: list[float]) -> float | None:
+    """log10(first / last hidden layer): the head (last entry) has another shape, so it is left
+    out of the ratio whenever there are at least two hidden layers."""
+    hidden = norms[:-1] if len(norms) >= 3 else norms
+    if len(hidden) >= 2 and hidden[0] > 0 and hidden[-1] > 0:
+        return float(np.log10(hidden[0] / hidden[-1]))
+    return None
+
+
+def layer_summaries(prefix: str, norms: list[float], at: int | str) -> dict[str, float]:
+    """`{prefix}/layer{i}@{at}` per layer (hidden0.., head last) plus the log10 ratio of the first
+    to the last hidden layer."""
     out = {f"{prefix}/layer{i}@{at}": float(v) for i, v in enumerate(norms)}
-    if len(norms) >= 2 and norms[0] > 0 and norms[-1] > 0:
-        out[f"{prefix}/log10_ratio_first_last@{at}"] = float(np.log10(norms[0] / norms[-1]))
+    ratio = _log10_ratio(norms)
+    if ratio is not None:
+        out[f"{prefix}/log10_ratio_first_last@{at}"] = ratio
     return out
 
 
-def activation_summaries(acts: list[np.ndarray], at: int) -> dict[str, float]:
+def activation_summaries(acts: list[np.ndarray], at: int | str) -> dict[str, float]:
     """Per hidden layer (post-activation, (batch, units)): mean, std, fraction of exact zeros,
     fraction of units that are zero on every example of the probe batch (dead units)."""
     out: dict[str, float] = {}
@@ -62,6 +73,7 @@ def weight_change(w0: dict[str, np.ndarray], w1: dict[str, np.ndarray]) -> dict[
     kernels = [k for k in w0 if k.endswith("/kernel")]  # insertion order = layer order
     norms = [float(np.linalg.norm(w1[k] - w0[k]) / max(np.linalg.norm(w0[k]), 1e-30)) for k in kernels]
     out = {f"probe/weight_change/layer{i}": v for i, v in enumerate(norms)}
-    if len(norms) >= 2 and norms[0] > 0 and norms[-1] > 0:
-        out["probe/weight_change/log10_ratio_first_last"] = float(np.log10(norms[0] / norms[-1]))
+    ratio = _log10_ratio(norms)
+    if ratio is not None:
+        out["probe/weight_change/log10_ratio_first_last"] = ratio
     return out

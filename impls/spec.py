@@ -117,7 +117,8 @@ class Training:
 
 @dataclass(frozen=True)
 class Probes:
-    """Measurements taken during training, at update counts (0 = at init, before any update)."""
+    """Measurements taken during training, at update counts (0 = at init, before any update;
+    -1 = after the last update, recorded as `@end`)."""
 
     grad_norms_at: tuple[int, ...] = ()  # per-layer L2 norm of dL/dW on a fixed probe batch
     activation_stats_at: tuple[int, ...] = ()  # per-layer mean, std, fraction of exact zeros

@@ -21,7 +21,10 @@ ACT = {
     "elu": tf.nn.elu,  # alpha = 1
     "mish": lambda x: x * tf.tanh(tf.nn.softplus(x)),
     "swish": tf.nn.silu,
-    "leaky_relu": lambda x: tf.nn.leaky_relu(x, alpha=0.01),  # Keras 3's default slope is 0.2
+    # Not tf.nn.leaky_relu: its `alpha` is a float32 attribute, so a float64 model would get the
+    # slope 0.009999999776 (found by the crosscheck ladder: 2e-10 relative error in float64).
+    # tf.where gives slope 0.01 at x == 0 like torch. (Keras 3's default slope is 0.2.)
+    "leaky_relu": lambda x: tf.where(x > 0, x, 0.01 * x),
 }
 
 

@@ -55,24 +55,24 @@ class TFEngine:
                 loss += 0.5 * t.l2 * tf.add_n([tf.reduce_sum(k**2) for k in self.net.kernels()])
             return loss
 
-        @tf.function(input_signature=[x_sig, y_sig])
+        @tf.function(input_signature=[x_sig, y_sig], autograph=False)
         def step(x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
             with tf.GradientTape() as tape:
                 loss = loss_fn(x, y)
             self.opt.apply(tape.gradient(loss, params))
             return loss
 
-        @tf.function(input_signature=[x_sig, y_sig])
+        @tf.function(input_signature=[x_sig, y_sig], autograph=False)
         def grad_norms(x: tf.Tensor, y: tf.Tensor) -> list[tf.Tensor]:
             with tf.GradientTape() as tape:
                 loss = loss_fn(x, y)
             return [tf.norm(g) for g in tape.gradient(loss, self.net.kernels())]
 
-        @tf.function(input_signature=[x_sig])
+        @tf.function(input_signature=[x_sig], autograph=False)
         def outputs(x: tf.Tensor) -> tf.Tensor:
             return self.net(x, training=False)
 
-        @tf.function(input_signature=[x_sig])
+        @tf.function(input_signature=[x_sig], autograph=False)
         def activations(x: tf.Tensor) -> list[tf.Tensor]:
             keep: list[tf.Tensor] = []
             self.net(x, training=False, keep=keep)

@@ -1,0 +1,140 @@
+"""Execution backends behind one interface: `local` (in-process, serial; for debugging and tests)
+and `ray` (an embedded local Ray started for the run, or an existing cluster by address).
+
+Both call `on_record` in the driver as each trial finishes, so the store is written trial by
+trial: killing the driver loses at most what was in flight."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from runners.execute import run_group
+from runners.plan import Trial
+from runners.store import TrialRecord
+
+OnRecord = Callable[[TrialRecord], None]
+
+
+class LocalBackend:
+    name = "local"
+
+    def run(self, groups: list[list[Trial]], on_record: OnRecord) -> None:
+        for group in groups:
+            for record in run_group(group):
+                on_record(record)
+
+
+def _ray_env(temp_dir: Path) -> None:
+    # Quiet, local and self-contained: no dashboard, no usage stats, no token files in $HOME.
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+    temp_dir.mkdir(parents=True, exist_ok=True)
+
+
+class RayBackend:
+    name = "ray"
+
+    def __init__(
+        self,
+        address: str | None = None,
+        num_cpus: int | None = None,
+        max_retries: int = 2,
+        max_in_flight: int | None = None,
+        temp_dir: Path | None = None,
+    ) -> None:
+        self.address = address or os.environ.get("RAY_ADDRESS") or None
+        self.num_cpus = num_cpus
+        self.max_retries = max_retries
+        self.max_in_flight = max_in_flight
+        self.temp_dir = (temp_dir or Path(".ray_tmp")).resolve()
+
+    def _init(self) -> Any:
+        _ray_env(self.temp_dir)
+        import ray
+
+        kwargs: dict[str, Any] = dict(
+            include_dashboard=False, log_to_driver=False, logging_level="ERROR", configure_logging=True
+        )
+        root = str(Path(__file__).resolve().parent.parent)
+        runtime_env = {
+            "env_vars": {
+                "PYTHONPATH": root,
+                "TF_CPP_MIN_LOG_LEVEL": "3",
+                "TF_ENABLE_ONEDNN_OPTS": "0",
+                "RAY_USAGE_STATS_ENABLED": "0",
+            }
+        }
+        if self.address:
+            ray.init(address=self.address, runtime_env=runtime_env, **kwargs)
+        else:
+            ray.init(
+                num_cpus=self.num_cpus or os.cpu_count(),
+                _temp_dir=str(self.temp_dir),
+                runtime_env=runtime_env,
+                **kwargs,
+            )
+        return ray
+
+    def run(self, groups: list[list[Trial]], on_record: OnRecord) -> None:
+        if not groups:
+            return
+        ray = self._init()
+        try:
+            remote = ray.remote(run_group)
+            limit = self.max_in_flight or max(2, 2 * int(ray.cluster_resources().get("CPU", 2)))
+            pending: dict[Any, list[Trial]] = {}
+            queue = list(groups)
+            while queue or pending:
+                while queue and len(pending) < limit:
+                    g = queue.pop(0)
+                    opts = dict(num_cpus=g[0].cpus, num_gpus=g[0].gpus, max_retries=self.max_retries)
+                    pending[remote.options(**opts).remote(g)] = g
+                done, _ = ray.wait(list(pending), num_returns=1)
+                for ref in done:
+                    g = pending.pop(ref)
+                    try:
+                        records = ray.get(ref)
+                    except Exception as exc:  # the worker died (segfault, OOM, exit) after its retries
+                        msg = f"worker lost after {self.max_retries} retries: {type(exc).__name__}: {str(exc)[:500]}"
+                        records = [_failed(t, msg) for t in g]
+                    for r in records:
+                        on_record(r)
+        except KeyboardInterrupt:
+            for ref in list(pending):
+                ray.cancel(ref, force=True)
+            raise
+        finally:
+            ray.shutdown()
+
+
+def _failed(t: Trial, error: str) -> TrialRecord:
+    now = time.time()
+    return TrialRecord(
+        id=t.id,
+        claim=t.claim,
+        version=t.version,
+        framework=t.framework,
+        factors=t.point,
+        seed_index=t.seed_index,
+        seed=t.seed,
+        profile=t.profile,
+        status="failed",
+        env={"code": t.code},
+        started=now,
+        finished=now,
+        wall_s=0.0,
+        error=error,
+    )
+
+
+def make_backend(name: str, **kwargs: Any) -> LocalBackend | RayBackend:
+    if name == "local":
+        return LocalBackend()
+    if name == "ray":
+        return RayBackend(**kwargs)
+    raise ValueError(f"--backend {name!r}: expected 'ray' or 'local'")

@@ -1,0 +1,78 @@
+"""Run trials where they land (in this process or a Ray worker): pin threads, import the
+framework by name, train, and turn every outcome into a storable record — never raise."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import platform
+import socket
+import time
+import traceback
+from typing import Any
+
+from runners.plan import Trial
+from runners.store import TrialRecord
+
+FRAMEWORK_MODULES = {"torch": "impls.torch_impl", "tf": "impls.tf_impl"}
+
+
+def set_thread_env(n: int) -> None:
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"):
+        os.environ[var] = str(n)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+
+def run_one(trial: Trial) -> TrialRecord:
+    threads = max(1, int(trial.cpus))
+    set_thread_env(threads)
+    started = time.time()
+    base = dict(
+        id=trial.id,
+        claim=trial.claim,
+        version=trial.version,
+        framework=trial.framework,
+        factors=trial.point,
+        seed_index=trial.seed_index,
+        seed=trial.seed,
+        profile=trial.profile,
+    )
+    env: dict[str, Any] = {
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "python": platform.python_version(),
+        "code": trial.code,
+        "node": os.environ.get("CLAIMBENCH_NODE", ""),
+    }
+    try:
+        impl = importlib.import_module(FRAMEWORK_MODULES[trial.framework])
+        out = impl.run_trial(trial.spec, trial.seed, threads=threads)
+    except Exception as exc:  # stored as failed with its traceback; retried on the next run
+        tb = traceback.format_exc(limit=8)
+        return TrialRecord(
+            **base,
+            status="failed",
+            env=env,
+            started=started,
+            finished=time.time(),
+            wall_s=time.time() - started,
+            error=f"{type(exc).__name__}: {exc}\n{tb}",
+        )
+    env.update(out.get("env", {}), timings=out.get("timings", {}))
+    return TrialRecord(
+        **base,
+        status="diverged" if out["diverged"] else "ok",
+        metrics=out["metrics"],
+        curves=out["curves"],
+        env=env,
+        started=started,
+        finished=time.time(),
+        wall_s=time.time() - started,
+        error="loss became non-finite or exploded" if out["diverged"] else None,
+    )
+
+
+def run_group(trials: list[Trial]) -> list[TrialRecord]:
+    """All seeds of one condition, in order: the model is built (traced) once."""
+    return [run_one(t) for t in trials]

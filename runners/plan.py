@@ -1,0 +1,146 @@
+"""Plan a sweep: expand claims into trials, fingerprint the code, skip what is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from claims import Claim, Expect, Selector, points, trial_id, trial_seed
+from impls.spec import TrialSpec
+
+IMPLS = Path(__file__).resolve().parent.parent / "impls"
+SHARED_CODE = ("spec.py", "data.py", "init.py", "loop.py", "metrics.py")
+
+
+@dataclass(frozen=True)
+class Trial:
+    """Everything a worker needs; picklable, framework-free."""
+
+    id: str
+    claim: str
+    version: int
+    framework: str
+    point: dict[str, Any]
+    seed_index: int
+    seed: int
+    profile: str
+    spec: TrialSpec
+    code: str
+    cpus: float = 1.0
+    gpus: float = 0.0
+
+
+@dataclass
+class Plan:
+    todo: list[Trial] = field(default_factory=list)
+    stored: int = 0
+
+    def groups(self) -> list[list[Trial]]:
+        """Trials of one condition (claim, framework, factor point) travel together, so a worker
+        builds/traces the model once and reuses it across seeds."""
+        out: dict[tuple[str, str, str], list[Trial]] = {}
+        for t in self.todo:
+            out.setdefault((t.claim, t.framework, repr(sorted(t.point.items()))), []).append(t)
+        return list(out.values())
+
+
+@cache
+def _digest_files(paths: tuple[Path, ...]) -> str:
+    h = hashlib.sha256()
+    for p in paths:
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def code_fingerprint(cls: type[Claim], framework: str) -> str:
+    """Hash of the code that can change a trial's result: the claim's file, the shared impls
+    and the framework's package."""
+    shared = tuple(IMPLS / f for f in SHARED_CODE)
+    fw = tuple(sorted((IMPLS / f"{framework}_impl").glob("*.py")))
+    try:
+        src = inspect.getsource(inspect.getmodule(cls) or cls)
+    except (OSError, TypeError):
+        src = cls.__qualname__
+    return hashlib.sha256((src + _digest_files(shared) + _digest_files(fw)).encode()).hexdigest()[:16]
+
+
+def expand(
+    cls: type[Claim],
+    profile: str,
+    frameworks: list[str] | None = None,
+    selector: Selector | None = None,
+    cpus: float | None = None,
+    gpus: float | None = None,
+) -> list[Trial]:
+    claim = cls()
+    out = []
+    for fw in cls.frameworks:
+        if frameworks and fw not in frameworks:
+            continue
+        code = code_fingerprint(cls, fw)
+        for point in points(cls):
+            if selector and not selector.matches(point):
+                continue
+            spec = claim.spec(dict(point), profile)
+            for i in range(cls.seeds[profile]):
+                out.append(
+                    Trial(
+                        id=trial_id(cls.name, cls.version, fw, point, i, profile, code),
+                        claim=cls.name,
+                        version=cls.version,
+                        framework=fw,
+                        point=point,
+                        seed_index=i,
+                        seed=trial_seed(cls, point, i),
+                        profile=profile,
+                        spec=spec,
+                        code=code,
+                        cpus=cpus if cpus is not None else float(cls.resources.get("cpus", 1)),
+                        gpus=gpus if gpus is not None else float(cls.resources.get("gpus", 0)),
+                    )
+                )
+    return out
+
+
+def claim_meta(cls: type[Claim], origin: str, profile: str) -> dict[str, Any]:
+    """What the report needs to know about a claim, stored beside its trials."""
+
+    def expect(e: Expect) -> dict[str, Any]:
+        return {
+            "metric": e.metric,
+            "treatment": e.treatment,
+            "control": e.control,
+            "direction": e.direction,
+            "min_effect": e.min_effect,
+            "relative": e.relative,
+            "reference": e.reference,
+            "where": e.where,
+            "paired": e.paired,
+            "label": e.label,
+            "description": e.describe(),
+        }
+
+    return {
+        "name": cls.name,
+        "version": cls.version,
+        "title": cls.title,
+        "section": cls.section,
+        "source": cls.source,
+        "literature": cls.literature,
+        "literature_effect": cls.literature_effect,
+        "operationalisation": cls.operationalisation,
+        "factors": cls.factors,
+        "fixed": cls.fixed,
+        "seeds": cls.seeds,
+        "frameworks": list(cls.frameworks),
+        "metrics": cls.metrics,
+        "expect": [expect(e) for e in cls.expect],
+        "figures": [list(f) for f in cls.figures],
+        "origin": origin,
+        "command": f"claimbench run {cls.name} --profile {profile}",
+    }
