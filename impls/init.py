@@ -11,10 +11,11 @@ Names: hidden{i}/kernel, hidden{i}/bias, norm{i}/gamma|beta|mean|var, head/kerne
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 
 import numpy as np
 
-from impls.spec import MLP, Init
+from impls.spec import MLP, Init, ModelSpec
 
 Weights = dict[str, np.ndarray]
 
@@ -72,8 +73,11 @@ def mlp_weights(model: MLP, n_in: int, n_out: int, seed: int) -> Weights:
     return w
 
 
-def initial_weights(model: MLP, n_in: int, n_out: int, seed: int, dtype: str) -> Weights:
+# family name -> maker(model, n_in, n_out, seed); a family added to the spec registers here.
+MAKERS: dict[str, Callable[..., Weights]] = {"mlp": mlp_weights}
+
+
+def initial_weights(model: ModelSpec, n_in: int, n_out: int, seed: int, dtype: str) -> Weights:
     """Canonical initial weights for any model family (dispatch on `model.family`)."""
-    makers = {"mlp": mlp_weights}
-    weights = makers[model.family](model, n_in, n_out, seed)
+    weights = MAKERS[model.family](model, n_in, n_out, seed)
     return {k: v.astype(dtype) for k, v in weights.items()}

@@ -72,7 +72,9 @@ def train(
             curves.setdefault(k, []).append([step, v])
 
     start = time.perf_counter()
-    step, diverged, since_eval, epoch_losses = 0, False, [], []
+    step, diverged = 0, False
+    since_eval: list[float] = []
+    epoch_losses: list[float] = []
     probe(0)
     for epoch in order:
         epoch_losses = []

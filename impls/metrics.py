@@ -71,7 +71,7 @@ def activation_summaries(acts: list[np.ndarray], at: int | str) -> dict[str, flo
 def weight_change(w0: dict[str, np.ndarray], w1: dict[str, np.ndarray]) -> dict[str, float]:
     """||W_end - W_0|| / ||W_0|| per kernel, in layer order (hidden0.., head last)."""
     kernels = [k for k in w0 if k.endswith("/kernel")]  # insertion order = layer order
-    norms = [float(np.linalg.norm(w1[k] - w0[k]) / max(np.linalg.norm(w0[k]), 1e-30)) for k in kernels]
+    norms = [float(np.linalg.norm(w1[k] - w0[k]) / max(float(np.linalg.norm(w0[k])), 1e-30)) for k in kernels]
     out = {f"probe/weight_change/layer{i}": v for i, v in enumerate(norms)}
     ratio = _log10_ratio(norms)
     if ratio is not None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "selu", "elu", "mish", "swish", "leaky_relu")
 INITIALISERS = (
@@ -60,7 +60,18 @@ class Data:
 
 
 @dataclass(frozen=True)
-class MLP:
+class ModelSpec:
+    """Base of every model family. A family is a frozen dataclass subclass with a `family` name;
+    each framework builds it in `impls/<fw>_impl/models.py` (mlp) or `impls/<fw>_impl/<family>.py`,
+    and `impls.init` makes its canonical initial weights. Models take flat inputs (batch, features)
+    and reshape inside (images, sequences), so data, the loop and the engines stay family-free."""
+
+    family: ClassVar[str] = ""
+    head: str = field(default="softmax", kw_only=True)  # softmax | hinge | squared_hinge | mse
+
+
+@dataclass(frozen=True)
+class MLP(ModelSpec):
     """Input -> `depth` hidden layers of `width` -> head.
 
     A hidden layer is Dense -> [norm] -> act -> [norm] -> [dropout], with the norm placed by
@@ -81,11 +92,10 @@ class MLP:
     bn_momentum: float = 0.1  # torch convention, see the module docstring
     norm_eps: float = 1e-5
     residual: bool = False
-    head: str = "softmax"
-    family: str = field(default="mlp", init=False)
+    family: ClassVar[str] = "mlp"
 
 
-Model = MLP  # the union grows as families are added (cnn, rnn, autoencoder)
+Model = ModelSpec
 
 
 @dataclass(frozen=True)
@@ -128,17 +138,27 @@ class Probes:
 
 @dataclass(frozen=True)
 class TrialSpec:
+    """One trial. `experiment` "train" runs the shared loop (`impls.loop`); any other name runs
+    `impls/<fw>_impl/experiments/<name>.py: run(spec, seed) -> result` in both frameworks, for
+    measurements the loop does not make (timing, memory, framework behaviour). `params` are that
+    experiment's knobs as sorted (name, value) pairs."""
+
     data: Data
     model: Model
     optimizer: Optimizer = Optimizer()
     training: Training = Training()
     probes: Probes = Probes()
+    experiment: str = "train"
+    params: tuple[tuple[str, Any], ...] = ()
 
 
 def to_dict(obj: Any) -> Any:
     """A canonical, JSON-ready view of a spec (dataclasses become dicts, tuples lists)."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_dict(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        out = {f.name: to_dict(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        if isinstance(obj, ModelSpec):
+            out["family"] = obj.family
+        return out
     if isinstance(obj, tuple | list):
         return [to_dict(v) for v in obj]
     if isinstance(obj, dict):
@@ -150,10 +170,8 @@ def canonical_json(obj: Any) -> str:
     return json.dumps(to_dict(obj), sort_keys=True, separators=(",", ":"))
 
 
-def validate(spec: TrialSpec) -> None:
-    """Raise ValueError naming the field for values the impls cannot honour."""
-    m, o, t = spec.model, spec.optimizer, spec.training
-    checks: list[tuple[bool, str]] = [
+def _check_mlp(m: MLP) -> list[tuple[bool, str]]:
+    return [
         (m.activation in ACTIVATIONS, f"model.activation={m.activation!r}, expected one of {ACTIVATIONS}"),
         (m.init.name in INITIALISERS, f"model.init={m.init.name!r}, expected one of {INITIALISERS}"),
         (m.head_init.name in INITIALISERS, f"model.head_init={m.head_init.name!r}"),
@@ -162,6 +180,21 @@ def validate(spec: TrialSpec) -> None:
         (m.norm_position in ("before", "after"), f"model.norm_position={m.norm_position!r}"),
         (m.depth >= 0 and m.width >= 1, f"model depth={m.depth} width={m.width}"),
         (0.0 <= m.dropout < 1.0 and 0.0 <= m.input_dropout < 1.0, "model dropout must be in [0, 1)"),
+    ]
+
+
+# family name -> checks of its fields; a family added to the spec adds its checker here.
+FAMILY_CHECKS: dict[str, Any] = {"mlp": _check_mlp}
+
+
+def validate(spec: TrialSpec) -> None:
+    """Raise ValueError naming the field for values the impls cannot honour."""
+    m, o, t = spec.model, spec.optimizer, spec.training
+    family = getattr(m, "family", None)
+    if family not in FAMILY_CHECKS:
+        raise ValueError(f"model family {family!r} is unknown; known: {sorted(FAMILY_CHECKS)}")
+    checks: list[tuple[bool, str]] = [
+        *FAMILY_CHECKS[family](m),
         (o.name in OPTIMISERS, f"optimizer.name={o.name!r}, expected one of {OPTIMISERS}"),
         (o.lr > 0, f"optimizer.lr={o.lr} must be > 0"),
         (t.dtype in ("float32", "float64"), f"training.dtype={t.dtype!r}"),

@@ -28,7 +28,7 @@ def run_one(trial: Trial) -> TrialRecord:
     threads = max(1, int(trial.cpus))
     set_thread_env(threads)
     started = time.time()
-    base = dict(
+    base: dict[str, Any] = dict(
         id=trial.id,
         claim=trial.claim,
         version=trial.version,

@@ -155,7 +155,7 @@ class Store:
         return out
 
     def trials(self, claim: str | None = None, profile: str | None = None) -> list[TrialRecord]:
-        q, args = "SELECT * FROM trials WHERE 1=1", []
+        q, args = "SELECT * FROM trials WHERE 1=1", list[str]()
         if claim:
             q, args = q + " AND claim = ?", [*args, claim]
         if profile:

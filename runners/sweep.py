@@ -81,8 +81,7 @@ def run_sweep(
     for cls, sel in chosen:
         store.put_claim(cls.name, cls.version, claim_meta(cls, origins.get(cls.name, ""), profile))
         trials += expand(cls, profile, frameworks, sel, cpus, gpus)
-    seen: set[str] = set()
-    trials = [t for t in trials if not (t.id in seen or seen.add(t.id))]  # a claim named twice runs once
+    trials = list({t.id: t for t in trials}.values())  # a claim named twice runs once
     plan = Plan()
     done = set() if force else store.done_ids(t.id for t in trials)
     plan.todo = [t for t in trials if t.id not in done]

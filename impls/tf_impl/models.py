@@ -6,11 +6,13 @@ canonical weights. Framework differences kept on purpose and named here:
 
 from __future__ import annotations
 
+import importlib
+
 import keras
 import numpy as np
 import tensorflow as tf
 
-from impls.spec import MLP
+from impls.spec import MLP, ModelSpec
 
 ACT = {
     "linear": lambda x: x,
@@ -66,12 +68,12 @@ class MLPNet(keras.Model):
         h = self.in_drop(x, training=training) if self.m.input_dropout else x
         for i, (lin, norm) in enumerate(zip(self.hidden, self.norms, strict=True)):
             z = lin(h)
-            ident = norm is None
-            if self.m.norm_position == "before":
-                z = self.act(z if ident else norm(z, training=training))
-            else:
+            if norm is None:
                 z = self.act(z)
-                z = z if ident else norm(z, training=training)
+            elif self.m.norm_position == "before":
+                z = self.act(norm(z, training=training))
+            else:
+                z = norm(self.act(z), training=training)
             if keep is not None:
                 keep.append(z)
             z = self.drop(z, training=training) if self.m.dropout else z
@@ -81,37 +83,47 @@ class MLPNet(keras.Model):
     def kernels(self) -> list[tf.Variable]:
         return [lin.kernel for lin in self.hidden] + [self.head.kernel]
 
+    def canonical(self) -> dict[str, tuple[tf.Variable, tuple[int, ...] | None]]:
+        """canonical name -> (variable, perm); Keras Dense kernels are (in, out) like the canonical."""
+        out: dict[str, tuple[tf.Variable, tuple[int, ...] | None]] = {}
+        for i, lin in enumerate(self.hidden):
+            out[f"hidden{i}/kernel"] = (lin.kernel, None)
+            out[f"hidden{i}/bias"] = (lin.bias, None)
+            norm = self.norms[i]
+            if norm is not None:
+                out[f"norm{i}/gamma"] = (norm.gamma, None)
+                out[f"norm{i}/beta"] = (norm.beta, None)
+            if isinstance(norm, keras.layers.BatchNormalization):
+                out[f"norm{i}/mean"] = (norm.moving_mean, None)
+                out[f"norm{i}/var"] = (norm.moving_variance, None)
+        out["head/kernel"] = (self.head.kernel, None)
+        out["head/bias"] = (self.head.bias, None)
+        return out
+
     def seed_dropout(self, seed: int) -> None:
         for i, d in enumerate((self.drop, self.in_drop)):
             if d.rate > 0:  # Keras makes no seed generator for a zero rate
                 d.seed_generator.state.assign(np.array([seed % (2**31), i], dtype=np.int64))
 
 
-def build(m: MLP, n_in: int, n_out: int, dtype: str) -> MLPNet:
-    return MLPNet(m, n_in, n_out, dtype)
+def build(m: ModelSpec, n_in: int, n_out: int, dtype: str) -> keras.Model:
+    """The net for any family: MLP here, others from `impls/tf_impl/<family>.py: build`."""
+    if m.family == "mlp":
+        assert isinstance(m, MLP)
+        return MLPNet(m, n_in, n_out, dtype)
+    return importlib.import_module(f"impls.tf_impl.{m.family}").build(m, n_in, n_out, dtype)
 
 
-def _pairs(net: MLPNet) -> dict[str, tf.Variable]:
-    out: dict[str, tf.Variable] = {}
-    for i, lin in enumerate(net.hidden):
-        out[f"hidden{i}/kernel"] = lin.kernel
-        out[f"hidden{i}/bias"] = lin.bias
-        norm = net.norms[i]
-        if norm is not None:
-            out[f"norm{i}/gamma"] = norm.gamma
-            out[f"norm{i}/beta"] = norm.beta
-        if isinstance(norm, keras.layers.BatchNormalization):
-            out[f"norm{i}/mean"] = norm.moving_mean
-            out[f"norm{i}/var"] = norm.moving_variance
-    out["head/kernel"] = net.head.kernel
-    out["head/bias"] = net.head.bias
+def load_weights(net: keras.Model, weights: dict[str, np.ndarray]) -> None:
+    """Assign canonical weights. `net.canonical()` maps each canonical name to (variable, perm):
+    the variable is the canonical array transposed by `perm` (None = same layout)."""
+    for name, (var, perm) in net.canonical().items():
+        var.assign(weights[name] if perm is None else np.transpose(weights[name], perm))
+
+
+def export_weights(net: keras.Model) -> dict[str, np.ndarray]:
+    out = {}
+    for name, (var, perm) in net.canonical().items():
+        value = np.asarray(var.numpy())
+        out[name] = (value if perm is None else np.transpose(value, np.argsort(perm))).copy()
     return out
-
-
-def load_weights(net: MLPNet, weights: dict[str, np.ndarray]) -> None:
-    for name, var in _pairs(net).items():
-        var.assign(weights[name])  # Keras Dense kernels are (in, out), the canonical layout
-
-
-def export_weights(net: MLPNet) -> dict[str, np.ndarray]:
-    return {name: np.array(var.numpy()) for name, var in _pairs(net).items()}

@@ -7,6 +7,7 @@ dropout instead of retracing."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import time
 from typing import Any
@@ -114,6 +115,10 @@ def engine_for(spec: TrialSpec, n_in: int, n_out: int) -> TFEngine:
 def run_trial(spec: TrialSpec, seed: int, threads: int = 1) -> dict[str, Any]:
     validate(spec)
     pin_threads(threads)
+    if spec.experiment != "train":
+        experiment = importlib.import_module(f"impls.tf_impl.experiments.{spec.experiment}")
+        out: dict[str, Any] = experiment.run(spec, seed, threads)
+        return out
     t0 = time.perf_counter()
     dtype = spec.training.dtype
     split = data.load(spec.data, seed, dtype)

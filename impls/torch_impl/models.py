@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
 import itertools
+from typing import Any, cast
 
 import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from impls.spec import MLP
+from impls.spec import MLP, ModelSpec
 
 ACT = {
     "linear": lambda x: x,
@@ -56,41 +58,49 @@ class MLPNet(nn.Module):
         return out
 
     def kernels(self) -> list[torch.Tensor]:
-        return [lin.weight for lin in self.hidden] + [self.head.weight]
+        return [cast(nn.Linear, lin).weight for lin in self.hidden] + [self.head.weight]
+
+    def canonical(self) -> dict[str, tuple[torch.Tensor, tuple[int, ...] | None]]:
+        """canonical name -> (tensor, perm); Linear weights are (out, in), canonical (in, out)."""
+        out: dict[str, tuple[torch.Tensor, tuple[int, ...] | None]] = {}
+        for i, lin in enumerate(cast(list[nn.Linear], self.hidden)):
+            out[f"hidden{i}/kernel"] = (lin.weight, (1, 0))
+            out[f"hidden{i}/bias"] = (lin.bias, None)
+            norm = self.norms[i]
+            if isinstance(norm, nn.BatchNorm1d | nn.LayerNorm):
+                out[f"norm{i}/gamma"] = (norm.weight, None)
+                out[f"norm{i}/beta"] = (norm.bias, None)
+            if isinstance(norm, nn.BatchNorm1d):
+                assert norm.running_mean is not None and norm.running_var is not None
+                out[f"norm{i}/mean"] = (norm.running_mean, None)
+                out[f"norm{i}/var"] = (norm.running_var, None)
+        out["head/kernel"] = (self.head.weight, (1, 0))
+        out["head/bias"] = (self.head.bias, None)
+        return out
 
 
-def build(m: MLP, n_in: int, n_out: int, dtype: str) -> MLPNet:
-    return MLPNet(m, n_in, n_out).to(getattr(torch, dtype))
+def build(m: ModelSpec, n_in: int, n_out: int, dtype: str) -> nn.Module:
+    """The net for any family: MLP here, others from `impls/torch_impl/<family>.py: build`."""
+    if m.family == "mlp":
+        assert isinstance(m, MLP)
+        net: nn.Module = MLPNet(m, n_in, n_out)
+    else:
+        net = importlib.import_module(f"impls.torch_impl.{m.family}").build(m, n_in, n_out)
+    return net.to(getattr(torch, dtype))
 
 
-def _pairs(net: MLPNet) -> dict[str, tuple[torch.Tensor, bool]]:
-    """canonical name -> (tensor, is a dense kernel stored transposed in torch)."""
-    out: dict[str, tuple[torch.Tensor, bool]] = {}
-    for i, lin in enumerate(net.hidden):
-        out[f"hidden{i}/kernel"] = (lin.weight, True)
-        out[f"hidden{i}/bias"] = (lin.bias, False)
-        norm = net.norms[i]
-        if isinstance(norm, nn.BatchNorm1d | nn.LayerNorm):
-            out[f"norm{i}/gamma"] = (norm.weight, False)
-            out[f"norm{i}/beta"] = (norm.bias, False)
-        if isinstance(norm, nn.BatchNorm1d):
-            assert norm.running_mean is not None and norm.running_var is not None
-            out[f"norm{i}/mean"] = (norm.running_mean, False)
-            out[f"norm{i}/var"] = (norm.running_var, False)
-    out["head/kernel"] = (net.head.weight, True)
-    out["head/bias"] = (net.head.bias, False)
-    return out
-
-
-def load_weights(net: MLPNet, weights: dict[str, np.ndarray]) -> None:
+def load_weights(net: Any, weights: dict[str, np.ndarray]) -> None:
+    """Copy canonical weights in. `net.canonical()` maps each canonical name to (tensor, perm):
+    the torch tensor is the canonical array transposed by `perm` (None = same layout)."""
     with torch.no_grad():
-        for name, (tensor, transposed) in _pairs(net).items():
-            value = weights[name].T if transposed else weights[name]
+        for name, (tensor, perm) in net.canonical().items():
+            value = weights[name] if perm is None else np.transpose(weights[name], perm)
             tensor.copy_(torch.from_numpy(np.ascontiguousarray(value)))
 
 
-def export_weights(net: MLPNet) -> dict[str, np.ndarray]:
-    return {
-        name: (t.detach().numpy().T if tr else t.detach().numpy()).copy()
-        for name, (t, tr) in _pairs(net).items()
-    }
+def export_weights(net: Any) -> dict[str, np.ndarray]:
+    out = {}
+    for name, (tensor, perm) in net.canonical().items():
+        value = tensor.detach().numpy()
+        out[name] = (value if perm is None else np.transpose(value, np.argsort(perm))).copy()
+    return out

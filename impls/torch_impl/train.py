@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import time
 from typing import Any
 
@@ -20,7 +21,7 @@ def pin_threads(n: int) -> None:
 
 
 class TorchEngine:
-    def __init__(self, spec: TrialSpec, net: models.MLPNet) -> None:
+    def __init__(self, spec: TrialSpec, net: Any) -> None:  # any family's net (kernels(), forward(x, keep))
         self.spec, self.net = spec, net
         self.opt = optim.make_optimizer(spec.optimizer, net.parameters())
 
@@ -67,6 +68,10 @@ class TorchEngine:
 def run_trial(spec: TrialSpec, seed: int, threads: int = 1) -> dict[str, Any]:
     validate(spec)
     pin_threads(threads)
+    if spec.experiment != "train":
+        experiment = importlib.import_module(f"impls.torch_impl.experiments.{spec.experiment}")
+        out: dict[str, Any] = experiment.run(spec, seed, threads)
+        return out
     torch.manual_seed(seed % (2**63))  # dropout masks
     t0 = time.perf_counter()
     dtype = spec.training.dtype

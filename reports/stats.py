@@ -1,0 +1,766 @@
+"""Effects, confidence intervals, tests and verdicts over long-format trial tables.
+
+Pure functions: no I/O, no plotting, and every random draw comes from an explicit
+`numpy.random.Generator` argument, so a fixed generator seed gives identical numbers.
+
+Input table (long format, one row per trial and metric)
+-------------------------------------------------------
+``claim``        str    claim name
+``framework``    str    ``"torch"`` or ``"tf"`` (any string works; rows are grouped by it)
+``seed_index``   int    seed index of the trial; the arms of a comparison are paired on it
+``metric``       str    metric name
+``value``        float  metric value (non-finite values are treated like failed trials)
+``status``       str    ``ok`` | ``failed`` | ``diverged``
+``f:<factor>``   any    one column per factor, holding the JSON scalar of the factor point
+
+Expectations are plain dicts (the JSON stored with a claim; a dataclass such as
+``claims.Expect`` is accepted too) with keys ``metric``, ``treatment`` (factor -> value),
+``control`` (factor -> value, or None to compare with the constant ``reference``), ``direction``
+(``greater`` | ``less`` | ``equivalent``), ``min_effect`` (>= 0; the margin for ``equivalent``),
+``relative`` (effect per seed pair is (t - c) / |c|, or (t - reference) / |reference|),
+``reference``, ``where`` (factor -> allowed values; restricts the conditions), ``paired`` and
+``label``. Missing optional keys take the defaults of ``claims.Expect``.
+
+Comparison rows (``compare`` and ``evaluate``)
+----------------------------------------------
+``framework``      framework the row is about
+``comparison``     the expectation's label, or "metric: t vs c (direction)" (as ``Expect.describe``)
+``metric``         compared metric
+``condition``      "depth=10, activation=tanh" (factors named in neither arm), or "all"
+``direction``      greater | less | equivalent
+``min_effect``     smallest effect that matters (margin for equivalence)
+``n``              seeds used: seeds where both arms are ok with a finite value (paired, or
+                   against a reference); for an unpaired comparison the smaller arm's count
+``mean_treatment`` mean of the treatment arm over the seeds used
+``mean_control``   mean of the control arm over the seeds used (the reference when control is None)
+``effect``         mean paired difference t - c (relative: mean of (t - c) / |c|); unpaired:
+                   difference of the arm means (relative: divided by |control mean|)
+``ci_low``/``ci_high``  bootstrap confidence interval of ``effect`` (see ``bootstrap_ci``)
+``p``              two-sided p-value: paired t-test of the differences (one-sample t against 0),
+                   or Welch's t-test of the raw arm values when unpaired
+``p_holm``         Holm-adjusted p within the framework (``evaluate``; ``compare`` leaves nan)
+``verdict``        supported | refuted | inconclusive (see ``decide``)
+``seeds_needed``   int or None: rough total seeds per arm likely to decide it (``seeds_needed``)
+``n_failed``       trials of either arm (rows of the compared metric) whose status is not ``ok``
+                   or whose value is not finite; diverged trials are counted here and excluded
+                   from the effect (so an effect is conditional on the trial not diverging)
+
+Confidence intervals are percentile bootstrap intervals, expanded for small samples (Hesterberg
+2015) and never narrower than the matching Student/Welch t interval: the plain percentile
+bootstrap of a mean under-covers badly with the 5-10 seeds a study affords (it can never reach
+past the range of the data), which would make identical arms come out "supported" too often.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+__all__ = [
+    "COLUMNS",
+    "GAP_COLUMNS",
+    "benjamini_hochberg",
+    "bootstrap_ci",
+    "claim_verdict",
+    "compare",
+    "condition_label",
+    "conditions",
+    "conditions_summary",
+    "decide",
+    "evaluate",
+    "framework_gap",
+    "frameworks_agree",
+    "holm",
+    "paired_test",
+    "seeds_needed",
+    "welch_test",
+]
+
+COLUMNS = [
+    "framework",
+    "comparison",
+    "metric",
+    "condition",
+    "direction",
+    "min_effect",
+    "n",
+    "mean_treatment",
+    "mean_control",
+    "effect",
+    "ci_low",
+    "ci_high",
+    "p",
+    "p_holm",
+    "verdict",
+    "seeds_needed",
+    "n_failed",
+]
+GAP_COLUMNS = ["comparison", "condition", "effect_torch", "effect_tf", "gap", "ci_low", "ci_high", "flagged"]
+DIRECTIONS = ("greater", "less", "equivalent")
+MAX_SEEDS = 10_000
+_MAX_BOOT = 20_000  # resamples, at most, when an extreme level asks for more than n_boot
+_TAIL_BOOT = 10  # resamples wanted beyond each percentile at least
+
+
+# --------------------------------------------------------------------------------------------
+# Confidence intervals
+# --------------------------------------------------------------------------------------------
+def _lin_ci(
+    groups: Sequence[np.ndarray],
+    coefs: Sequence[float],
+    stat: Callable[[list[np.ndarray]], np.ndarray],
+    rng: np.random.Generator,
+    level: float,
+    n_boot: int,
+    expand: bool = True,
+) -> tuple[float, float]:
+    """Bootstrap CI of `stat(group means)`, each group resampled independently.
+
+    `coefs` linearise the statistic (stat ~ sum coef_k * mean_k); they give the standard error and
+    Welch degrees of freedom used to expand the percentile levels and for the t-interval floor.
+    """
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    if any(len(g) < 2 for g in groups):
+        return math.nan, math.nan
+    if all(np.ptp(g) == 0 for g in groups):
+        value = float(stat([np.asarray(g[0], dtype=float) for g in groups]))
+        return value, value
+    ns = np.array([len(g) for g in groups], dtype=float)
+    c2 = np.asarray(coefs, dtype=float) ** 2
+    s2 = np.array([np.var(g, ddof=1) for g in groups])
+    terms = c2 * s2 / ns  # per-group contributions to the squared standard error
+    se2 = float(terms.sum())
+    tail = (1 - level) / 2
+    if expand and se2 > 0 and np.isfinite(se2):
+        boot_se2 = float((c2 * s2 * (ns - 1) / ns**2).sum())  # what the bootstrap sees
+        denom = float(np.sum(terms[terms > 0] ** 2 / (ns[terms > 0] - 1)))
+        df = se2**2 / denom
+        q = float(special.ndtr(math.sqrt(se2 / boot_se2) * special.stdtrit(df, tail)))
+    else:
+        df = math.nan
+        q = tail
+    nb = int(min(max(n_boot, math.ceil(_TAIL_BOOT / max(q, 1e-12))), max(n_boot, _MAX_BOOT)))
+    means = [np.asarray(g)[rng.integers(0, len(g), size=(nb, len(g)))].mean(axis=1) for g in groups]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dist = np.asarray(stat(means), dtype=float)
+    dist = dist[~np.isnan(dist)]
+    if dist.size == 0:
+        return math.nan, math.nan
+    lo, hi = (float(v) for v in np.quantile(dist, [q, 1 - q]))
+    if expand and se2 > 0 and np.isfinite(df):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            est = float(stat([np.asarray(np.mean(g)) for g in groups]))
+        half = float(special.stdtrit(df, 1 - tail)) * math.sqrt(se2)
+        if np.isfinite(est):
+            lo, hi = min(lo, est - half), max(hi, est + half)
+    return lo, hi
+
+
+def bootstrap_ci(
+    x: np.ndarray,
+    rng: np.random.Generator,
+    level: float = 0.95,
+    n_boot: int = 2000,
+    expand: bool = True,
+) -> tuple[float, float]:
+    """Percentile bootstrap CI of the mean of 1-D `x` at confidence `level`.
+
+    n < 2 (after dropping non-finite values) gives (nan, nan); all values equal gives (v, v).
+
+    With `expand` (the default) the percentiles are widened for small samples as in Hesterberg
+    (2015, "What teachers should know about the bootstrap"): the tail probability a/2 becomes
+    Phi(sqrt(n/(n-1)) * t_{a/2, n-1}), and the interval is never narrower than the Student t
+    interval. With 10 normal seeds the plain percentile interval covers about 91% instead of 95%;
+    with 5 seeds about 83%. `expand=False` gives the plain percentile interval. `n_boot` is a
+    minimum: it is raised so that each tail holds at least 10 resamples (at most 20 000; the t-interval floor guards the rest).
+    """
+    arr = np.asarray(x, dtype=float).ravel()
+    arr = arr[np.isfinite(arr)]
+    return _lin_ci([arr], [1.0], lambda m: m[0], rng, level, n_boot, expand)
+
+
+# --------------------------------------------------------------------------------------------
+# Tests and multiplicity
+# --------------------------------------------------------------------------------------------
+def paired_test(diffs: np.ndarray) -> float:
+    """Two-sided p-value of a paired t-test, computed as a one-sample t-test of `diffs` against 0.
+
+    Non-finite differences are dropped. n < 2 gives nan; zero variance gives 0.0 when the mean
+    is not 0 and 1.0 when it is.
+    """
+    d = np.asarray(diffs, dtype=float).ravel()
+    d = d[np.isfinite(d)]
+    n = d.size
+    if n < 2:
+        return math.nan
+    mean = float(d.mean())
+    if np.ptp(d) == 0:
+        return 0.0 if mean != 0 else 1.0
+    se = float(d.std(ddof=1)) / math.sqrt(n)
+    return float(2 * special.stdtr(n - 1, -abs(mean / se)))
+
+
+def welch_test(a: np.ndarray, b: np.ndarray) -> float:
+    """Two-sided p-value of Welch's unequal-variance t-test of mean(a) - mean(b) against 0.
+
+    Non-finite values are dropped; either arm with n < 2 gives nan; both arms without variance
+    give 0.0 when the means differ and 1.0 when they are equal.
+    """
+    x = np.asarray(a, dtype=float).ravel()
+    y = np.asarray(b, dtype=float).ravel()
+    x, y = x[np.isfinite(x)], y[np.isfinite(y)]
+    if x.size < 2 or y.size < 2:
+        return math.nan
+    diff = float(x.mean() - y.mean())
+    vx, vy = float(x.var(ddof=1)) / x.size, float(y.var(ddof=1)) / y.size
+    se2 = vx + vy
+    if se2 == 0:
+        return 0.0 if diff != 0 else 1.0
+    df = se2**2 / sum(v**2 / (n - 1) for v, n in ((vx, x.size), (vy, y.size)) if v > 0)
+    return float(2 * special.stdtr(df, -abs(diff) / math.sqrt(se2)))
+
+
+def holm(p: np.ndarray) -> np.ndarray:
+    """Holm-Bonferroni adjusted p-values (same order as `p`).
+
+    nan entries stay nan and are not counted in the number of hypotheses.
+    """
+    arr = np.asarray(p, dtype=float).ravel()
+    out = np.full(arr.shape, np.nan)
+    ok = np.flatnonzero(~np.isnan(arr))
+    m = ok.size
+    if m == 0:
+        return out
+    order = ok[np.argsort(arr[ok], kind="stable")]
+    scaled = (m - np.arange(m)) * arr[order]
+    out[order] = np.minimum(1.0, np.maximum.accumulate(scaled))
+    return out
+
+
+def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (false discovery rate; same order as `p`).
+
+    nan entries stay nan and are not counted in the number of hypotheses.
+    """
+    arr = np.asarray(p, dtype=float).ravel()
+    out = np.full(arr.shape, np.nan)
+    ok = np.flatnonzero(~np.isnan(arr))
+    m = ok.size
+    if m == 0:
+        return out
+    order = ok[np.argsort(arr[ok], kind="stable")]
+    scaled = arr[order] * m / np.arange(1, m + 1)
+    out[order] = np.minimum(1.0, np.minimum.accumulate(scaled[::-1])[::-1])
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Verdicts
+# --------------------------------------------------------------------------------------------
+def _check_direction(direction: str, min_effect: float) -> None:
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
+    if not min_effect >= 0:
+        raise ValueError(f"min_effect must be >= 0, got {min_effect}")
+
+
+def decide(lo: float, hi: float, mean: float, direction: str, min_effect: float) -> str:
+    """Verdict of one comparison from its CI [lo, hi] and point estimate `mean`.
+
+    greater: 'supported' if lo > 0 and mean >= min_effect; 'refuted' if hi < 0, or (when
+    min_effect > 0) if the whole CI lies inside the no-practical-difference band
+    (-min_effect, min_effect). less: the mirror image. equivalent (TOST read off the CI, so a
+    two-sided level 1 - a CI gives a TOST at a/2): 'supported' if -min_effect < lo and
+    hi < min_effect; 'refuted' if the CI lies entirely outside the band (lo >= min_effect or
+    hi <= -min_effect). Anything else, and a nan CI, is 'inconclusive'.
+    """
+    _check_direction(direction, min_effect)
+    if any(not np.isfinite(v) for v in (lo, hi, mean)):
+        return "inconclusive"
+    m = min_effect
+    in_band = m > 0 and -m < lo and hi < m
+    if direction == "greater":
+        if lo > 0 and mean >= m:
+            return "supported"
+        if hi < 0 or in_band:
+            return "refuted"
+    elif direction == "less":
+        if hi < 0 and mean <= -m:
+            return "supported"
+        if lo > 0 or in_band:
+            return "refuted"
+    else:
+        if -m < lo and hi < m:
+            return "supported"
+        if lo >= m or hi <= -m:
+            return "refuted"
+    return "inconclusive"
+
+
+def _seeds_for(
+    mean: float, sd: float, n: int, direction: str, min_effect: float, alpha: float, power: float
+) -> int | None:
+    if n < 2 or not (np.isfinite(mean) and np.isfinite(sd)) or sd <= 0:
+        return None
+    a, m = abs(mean), min_effect
+    if direction == "equivalent":
+        distance = abs(m - a)  # to fit inside the band, or to lie wholly outside it
+    else:
+        sign = 1.0 if direction == "greater" else -1.0
+        routes = []
+        if sign * mean > 0 and sign * mean >= m:
+            routes.append(a)  # supported: the CI must exclude 0
+        if sign * mean < 0:
+            routes.append(a)  # refuted: the CI must exclude 0 on the wrong side
+        if m > 0 and a < m:
+            routes.append(m - a)  # refuted: the CI must fit inside (-m, m)
+        distance = max(routes, default=0.0)
+    if not distance > 0:
+        return None
+    z = float(special.ndtri(1 - alpha / 2) + special.ndtri(power))
+    need = math.ceil((z * sd / distance) ** 2)
+    return int(min(max(need, 2), MAX_SEEDS))
+
+
+def seeds_needed(
+    diffs: np.ndarray, direction: str, min_effect: float, alpha: float = 0.05, power: float = 0.8
+) -> int | None:
+    """Normal-approximation estimate of the total seeds likely needed to decide a comparison.
+
+    n = ((z_{1-alpha/2} + z_power) * sd / d)^2, with sd the observed sd of the paired differences
+    and d the distance the CI half-width must fall below, taking the observed mean as the truth:
+    directional claims use |mean| (to exclude 0) or, when |mean| < min_effect, the larger of that
+    and min_effect - |mean| (to fit inside the no-practical-difference band); equivalence uses
+    |margin - |mean||. None when it cannot be estimated (n < 2, sd = 0, or no decision is
+    reachable, e.g. a mean of exactly 0 with min_effect 0). Capped at 10 000.
+    """
+    _check_direction(direction, min_effect)
+    d = np.asarray(diffs, dtype=float).ravel()
+    d = d[np.isfinite(d)]
+    if d.size < 2:
+        return None
+    return _seeds_for(float(d.mean()), float(d.std(ddof=1)), d.size, direction, min_effect, alpha, power)
+
+
+# --------------------------------------------------------------------------------------------
+# Tables
+# --------------------------------------------------------------------------------------------
+_DEFAULTS: dict[str, Any] = {
+    "control": None,
+    "direction": "greater",
+    "min_effect": 0.0,
+    "relative": False,
+    "reference": 0.0,
+    "where": {},
+    "paired": True,
+    "label": "",
+}
+
+
+def _expect(expect: Any) -> dict[str, Any]:
+    if dataclasses.is_dataclass(expect) and not isinstance(expect, type):
+        expect = dataclasses.asdict(expect)
+    if not isinstance(expect, dict):
+        raise TypeError(f"an expectation is a dict, got {type(expect).__name__}")
+    missing = [k for k in ("metric", "treatment") if k not in expect]
+    if missing:
+        raise ValueError(f"expectation lacks {missing}: {expect!r}")
+    out = {**_DEFAULTS, **expect}
+    out["where"] = dict(out["where"] or {})
+    out["min_effect"] = float(out["min_effect"])
+    out["reference"] = float(out["reference"])
+    _check_direction(out["direction"], out["min_effect"])
+    if out["control"] is None and out["relative"] and out["reference"] == 0:
+        raise ValueError("a relative effect against reference 0 is undefined")
+    return out
+
+
+def _fmt_point(point: dict[str, Any]) -> str:
+    return ",".join(f"{k}={v}" for k, v in point.items()) or "all"
+
+
+def _describe(e: dict[str, Any]) -> str:
+    if e["label"]:
+        return str(e["label"])
+    control = _fmt_point(e["control"]) if e["control"] is not None else f"{e['reference']:g}"
+    return f"{e['metric']}: {_fmt_point(e['treatment'])} vs {control} ({e['direction']})"
+
+
+def condition_label(condition: dict[str, Any]) -> str:
+    """ "depth=10, activation=tanh" for a condition dict; "all" for the empty one."""
+    return ", ".join(f"{k}={v}" for k, v in condition.items()) or "all"
+
+
+def _col(factor: str) -> str:
+    return factor if factor.startswith("f:") else f"f:{factor}"
+
+
+def _name(factor: str) -> str:
+    return factor[2:] if factor.startswith("f:") else factor
+
+
+def _scalar(v: Any) -> Any:
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _is_nan(v: Any) -> bool:
+    return isinstance(v, float) and math.isnan(v)
+
+
+def _match(series: pd.Series, value: Any) -> pd.Series:
+    if value is None or _is_nan(value):
+        return series.isna()
+    return series == value
+
+
+def _match_any(series: pd.Series, values: Iterable[Any]) -> pd.Series:
+    mask = pd.Series(False, index=series.index)
+    for v in values:
+        mask |= _match(series, v)
+    return mask
+
+
+def _point_mask(table: pd.DataFrame, point: dict[str, Any]) -> pd.Series:
+    mask = pd.Series(True, index=table.index)
+    for factor, value in point.items():
+        col = _col(factor)
+        if col not in table.columns:
+            raise ValueError(f"the table has no column {col!r} (factor {factor!r})")
+        mask &= _match(table[col], value)
+    return mask
+
+
+def _sort_key(v: Any) -> tuple[int, Any]:
+    if isinstance(v, int | float) and not _is_nan(v):
+        return (0, v)
+    return (1, str(v))
+
+
+def conditions(table: pd.DataFrame, expect: dict[str, Any], factors: list[str]) -> list[dict[str, Any]]:
+    """The combinations of the factors named in neither arm that occur in `table`.
+
+    Restricted by the expectation's `where` (only its entries for such factors count), as plain
+    Python scalars, sorted (numbers numerically, in the order of `factors`). A list holding one
+    empty dict when every factor is compared; an empty list when no row matches.
+    """
+    e = _expect(expect)
+    compared = {_name(f) for f in e["treatment"]} | {_name(f) for f in (e["control"] or {})}
+    names = [_name(f) for f in factors if _name(f) not in compared]
+    if not names:
+        return [{}]
+    cols = [_col(f) for f in names]
+    missing = [c for c in cols if c not in table.columns]
+    if missing:
+        raise ValueError(f"the table has no column(s) {missing}")
+    sub = table
+    for f, allowed in e["where"].items():
+        if _name(f) in names:
+            sub = sub[_match_any(sub[_col(f)], allowed)]
+    combos = sub[cols].drop_duplicates()
+    found = [
+        {n: _scalar(v) for n, v in zip(names, row, strict=True)}
+        for row in combos.itertuples(index=False, name=None)
+    ]
+    return sorted(found, key=lambda c: tuple(_sort_key(c[n]) for n in names))
+
+
+def _clean(rows: pd.DataFrame, what: str) -> tuple[pd.Series, int]:
+    """Values of one arm indexed by seed (ok and finite only), and its count of bad trials."""
+    good = (rows["status"] == "ok") & np.isfinite(rows["value"].to_numpy(dtype=float))
+    values = rows.loc[good, ["seed_index", "value"]]
+    if values["seed_index"].duplicated().any():
+        dup = sorted(values.loc[values["seed_index"].duplicated(), "seed_index"].unique().tolist())
+        raise ValueError(f"{what}: more than one ok trial for seed index(es) {dup}")
+    series = pd.Series(
+        values["value"].to_numpy(dtype=float), index=values["seed_index"].to_numpy(), dtype=float
+    ).sort_index()
+    return series, int((~good).sum())
+
+
+class _Effect:
+    """The data behind one effect: groups whose means give it, and how."""
+
+    def __init__(self, e: dict[str, Any], t: pd.Series, c: pd.Series | None):
+        self.relative = bool(e["relative"])
+        self.reference = e["reference"]
+        self.diffs: np.ndarray | None = None
+        if c is None:  # against the constant reference
+            tv = t.to_numpy()
+            self.n = tv.size
+            self.mean_t, self.mean_c = _mean(tv), self.reference
+            d = tv - self.reference
+            self.diffs = d / abs(self.reference) if self.relative else d
+            self.groups: list[np.ndarray] = [self.diffs]
+            self.coefs = [1.0]
+        elif e["paired"]:
+            seeds = t.index.intersection(c.index)
+            tv, cv = t.loc[seeds].to_numpy(), c.loc[seeds].to_numpy()
+            if self.relative:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    d = (tv - cv) / np.abs(cv)
+                keep = np.isfinite(d)  # a control of exactly 0 has no relative change
+                tv, cv, d = tv[keep], cv[keep], d[keep]
+            else:
+                d = tv - cv
+            self.n = tv.size
+            self.mean_t, self.mean_c = _mean(tv), _mean(cv)
+            self.diffs = d
+            self.groups = [d]
+            self.coefs = [1.0]
+        else:
+            tv, cv = t.to_numpy(), c.to_numpy()
+            self.n = min(tv.size, cv.size)
+            self.mean_t, self.mean_c = _mean(tv), _mean(cv)
+            self.groups = [tv, cv]
+            scale = abs(self.mean_c) if self.relative else 1.0
+            self.coefs = [1 / scale, -1 / scale] if scale > 0 else [math.nan, math.nan]
+        self.tv, self.cv = tv, (None if c is None else cv)
+
+    def stat(self, means: list[np.ndarray]) -> np.ndarray:
+        if len(self.groups) == 1:
+            return means[0]
+        diff = means[0] - means[1]
+        return diff / np.abs(means[1]) if self.relative else diff
+
+    @property
+    def effect(self) -> float:
+        if not self.groups[0].size or any(g.size == 0 for g in self.groups):
+            return math.nan
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return float(self.stat([np.asarray(np.mean(g)) for g in self.groups]))
+
+    def sd(self) -> float:
+        """sd of one draw of the effect (paired: of the differences; unpaired: of t - c)."""
+        if any(g.size < 2 for g in self.groups):
+            return math.nan
+        c2 = np.asarray(self.coefs) ** 2
+        return float(math.sqrt(sum(c * np.var(g, ddof=1) for c, g in zip(c2, self.groups, strict=True))))
+
+    def p(self) -> float:
+        if self.diffs is not None:
+            return paired_test(self.diffs)
+        assert self.cv is not None
+        return welch_test(self.tv, self.cv)
+
+    def ci(self, rng: np.random.Generator, level: float) -> tuple[float, float]:
+        if not np.isfinite(self.effect):
+            return math.nan, math.nan
+        return _lin_ci(self.groups, self.coefs, self.stat, rng, level, 2000)
+
+
+def _mean(x: np.ndarray) -> float:
+    return float(np.mean(x)) if x.size else math.nan
+
+
+def _effect_for(
+    metric_rows: pd.DataFrame, e: dict[str, Any], framework: str, cond: dict[str, Any]
+) -> tuple[_Effect, int]:
+    rows = metric_rows[(metric_rows["framework"] == framework) & _point_mask(metric_rows, cond)]
+    where = f"{framework} {_describe(e)} [{condition_label(cond)}]"
+    t, bad = _clean(rows[_point_mask(rows, e["treatment"])], f"{where} treatment")
+    c = None
+    if e["control"] is not None:
+        c, bad_c = _clean(rows[_point_mask(rows, e["control"])], f"{where} control")
+        bad += bad_c
+    return _Effect(e, t, c), bad
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+
+
+def compare(
+    table: pd.DataFrame,
+    expect: dict[str, Any],
+    factors: list[str],
+    rng: np.random.Generator,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """One row per (framework, condition) for one expectation; columns `COLUMNS` (module doc).
+
+    Paired (the default): treatment and control are paired on `seed_index`, using only seeds
+    where both arms are ok with a finite value; the effect is the mean paired difference, the CI
+    a bootstrap of the differences at `level`, p a paired t-test. Unpaired (`paired` False):
+    difference of the arm means, each arm resampled independently, Welch's t-test. Control None:
+    one-sample against `reference`. Frameworks are those present in `table` (sorted); every
+    framework gets a row per condition, with n = 0 and an inconclusive verdict where it has no
+    data. `p_holm` is left nan (see `evaluate`).
+    """
+    e = _expect(expect)
+    metric_rows = table[table["metric"] == e["metric"]]
+    comparison = _describe(e)
+    out = []
+    for framework in sorted(table["framework"].unique().tolist()):
+        for cond in conditions(table, e, factors):
+            eff, n_failed = _effect_for(metric_rows, e, framework, cond)
+            effect = eff.effect
+            lo, hi = eff.ci(rng, level)
+            out.append(
+                {
+                    "framework": framework,
+                    "comparison": comparison,
+                    "metric": e["metric"],
+                    "condition": condition_label(cond),
+                    "direction": e["direction"],
+                    "min_effect": e["min_effect"],
+                    "n": int(eff.n),
+                    "mean_treatment": eff.mean_t,
+                    "mean_control": eff.mean_c,
+                    "effect": effect,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "p": eff.p(),
+                    "p_holm": math.nan,
+                    "verdict": decide(lo, hi, effect, e["direction"], e["min_effect"]),
+                    "seeds_needed": _seeds_for(
+                        effect, eff.sd(), eff.n, e["direction"], e["min_effect"], 1 - level, 0.8
+                    ),
+                    "n_failed": int(n_failed),
+                }
+            )
+    if not out:
+        return _empty(COLUMNS)
+    frame = pd.DataFrame(out, columns=COLUMNS)
+    frame["seeds_needed"] = pd.Series([r["seeds_needed"] for r in out], index=frame.index, dtype=object)
+    return frame
+
+
+def evaluate(
+    table: pd.DataFrame,
+    expects: list[dict[str, Any]],
+    factors: list[str],
+    rng: np.random.Generator,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """All of a claim's comparisons: `compare` for every expectation, corrected for multiplicity.
+
+    Within each framework, p_holm is Holm's adjustment across all rows of the claim (nan p
+    values are not counted). The CIs, and the verdicts read off them, are at the
+    Bonferroni-adjusted level 1 - alpha/m, m the number of rows in that framework (every framework
+    has one row per expectation and condition, so m is the same for each): the family-wise error
+    of the verdicts is at most alpha, conservatively and consistently with Holm. The level used is
+    in ``result.attrs["level"]``. Deterministic given the state of `rng`.
+    """
+    es = [_expect(x) for x in expects]
+    m = sum(len(conditions(table, e, factors)) for e in es)
+    level = 1 - alpha / max(m, 1)
+    parts = [compare(table, e, factors, rng, level=level) for e in es]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        result = _empty(COLUMNS)
+    else:
+        result = pd.concat(parts, ignore_index=True)
+        result["p_holm"] = result["p_holm"].astype(float)
+        for framework in result["framework"].unique():
+            rows = result["framework"] == framework
+            result.loc[rows, "p_holm"] = holm(result.loc[rows, "p"].to_numpy(dtype=float))
+    result.attrs["level"] = level
+    return result
+
+
+def claim_verdict(rows: pd.DataFrame, frameworks: Iterable[str] | None = None) -> dict[str, str]:
+    """Claim verdict per framework from its comparison rows.
+
+    'supported' if every row is supported, 'refuted' if every row is refuted, 'mixed' if at
+    least one is supported and at least one refuted, 'inconclusive' otherwise (a framework
+    listed in `frameworks` without rows included).
+    """
+    names = list(frameworks) if frameworks is not None else []
+    if len(rows):
+        names += [f for f in rows["framework"].unique().tolist() if f not in names]
+    out = {}
+    for framework in names:
+        verdicts = set(rows.loc[rows["framework"] == framework, "verdict"]) if len(rows) else set()
+        if verdicts == {"supported"}:
+            out[framework] = "supported"
+        elif verdicts == {"refuted"}:
+            out[framework] = "refuted"
+        elif {"supported", "refuted"} <= verdicts:
+            out[framework] = "mixed"
+        else:
+            out[framework] = "inconclusive"
+    return out
+
+
+def conditions_summary(rows: pd.DataFrame) -> dict[str, dict[str, list[str]]]:
+    """Per framework, the conditions under which rows were 'supported', 'refuted', 'inconclusive'.
+
+    For "holds under X, not under Y". Entries are condition labels in row order; when a
+    framework's rows span more than one comparison each entry reads "condition [comparison]".
+    """
+    out: dict[str, dict[str, list[str]]] = {}
+    if not len(rows):
+        return out
+    for framework in rows["framework"].unique().tolist():
+        sub = rows[rows["framework"] == framework]
+        several = sub["comparison"].nunique() > 1
+        groups: dict[str, list[str]] = {"supported": [], "refuted": [], "inconclusive": []}
+        for r in sub.itertuples(index=False):
+            text = f"{r.condition} [{r.comparison}]" if several else str(r.condition)
+            bucket = groups.setdefault(str(r.verdict), [])
+            if text not in bucket:
+                bucket.append(text)
+        out[framework] = groups
+    return out
+
+
+def frameworks_agree(verdicts: dict[str, str]) -> bool:
+    """True when every framework reached the same claim verdict (vacuously true for 0 or 1)."""
+    return len(set(verdicts.values())) <= 1
+
+
+def framework_gap(
+    table: pd.DataFrame,
+    expect: dict[str, Any],
+    factors: list[str],
+    rng: np.random.Generator,
+    level: float = 0.95,
+    frameworks: tuple[str, str] = ("torch", "tf"),
+) -> pd.DataFrame:
+    """Per condition, the torch effect minus the tf effect, with a bootstrap CI.
+
+    The frameworks are independent samples (unpaired across frameworks): the gap is the
+    difference of the two effects, and its CI comes from resampling each framework's paired
+    differences (or, unpaired, each framework's arms) independently, expanded for small samples
+    as in `bootstrap_ci`. `flagged` is True when the CI excludes 0. Columns `GAP_COLUMNS`.
+    """
+    e = _expect(expect)
+    metric_rows = table[table["metric"] == e["metric"]]
+    out = []
+    for cond in conditions(table, e, factors):
+        a, _ = _effect_for(metric_rows, e, frameworks[0], cond)
+        b, _ = _effect_for(metric_rows, e, frameworks[1], cond)
+        ea, eb = a.effect, b.effect
+        k = len(a.groups)
+        if np.isfinite(ea) and np.isfinite(eb):
+
+            def stat(means: list[np.ndarray], a: _Effect = a, b: _Effect = b, k: int = k) -> np.ndarray:
+                return a.stat(means[:k]) - b.stat(means[k:])
+
+            lo, hi = _lin_ci(
+                [*a.groups, *b.groups], [*a.coefs, *(-c for c in b.coefs)], stat, rng, level, 2000
+            )
+        else:
+            lo, hi = math.nan, math.nan
+        out.append(
+            {
+                "comparison": _describe(e),
+                "condition": condition_label(cond),
+                "effect_torch": ea,
+                "effect_tf": eb,
+                "gap": ea - eb,
+                "ci_low": lo,
+                "ci_high": hi,
+                "flagged": bool(lo > 0 or hi < 0),
+            }
+        )
+    if not out:
+        return _empty(GAP_COLUMNS)
+    return pd.DataFrame(out, columns=GAP_COLUMNS)
