@@ -13,7 +13,6 @@ from claims import Claim, Expect, Selector, points, trial_id, trial_seed
 from impls.spec import TrialSpec
 
 IMPLS = Path(__file__).resolve().parent.parent / "impls"
-SHARED_CODE = ("spec.py", "data.py", "init.py", "loop.py", "metrics.py")
 
 
 @dataclass(frozen=True)
@@ -60,8 +59,8 @@ def _digest_files(paths: tuple[Path, ...]) -> str:
 def code_fingerprint(cls: type[Claim], framework: str) -> str:
     """Hash of the code that can change a trial's result: the claim's file, the shared impls
     and the framework's package."""
-    shared = tuple(IMPLS / f for f in SHARED_CODE)
-    fw = tuple(sorted((IMPLS / f"{framework}_impl").glob("*.py")))
+    shared = tuple(sorted(IMPLS.glob("*.py")))  # spec, data, init, loop, metrics, datasets
+    fw = tuple(sorted((IMPLS / f"{framework}_impl").rglob("*.py")))
     try:
         src = inspect.getsource(inspect.getmodule(cls) or cls)
     except (OSError, TypeError):
