@@ -7,6 +7,7 @@ trial: killing the driver loses at most what was in flight."""
 from __future__ import annotations
 
 import os
+import secrets
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,12 +29,30 @@ class LocalBackend:
                 on_record(record)
 
 
-def _ray_env(temp_dir: Path) -> None:
-    # Quiet, local and self-contained: no dashboard, no usage stats, no token files in $HOME.
+def _ray_env(temp_dir: Path, embedded: bool) -> None:
+    """Quiet and self-contained: no usage stats, temp files under the project. An embedded Ray
+    keeps token authentication on (Ray >= 2.59 default for local clusters) with a fresh random
+    token held in this process' environment, so nothing is written into the user's home; a
+    cluster given by address keeps whatever auth settings the user's environment has.
+    Ray reads these variables when it is imported, so this runs before `import ray`."""
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-    os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+    if embedded and "RAY_AUTH_TOKEN" not in os.environ and "RAY_AUTH_TOKEN_PATH" not in os.environ:
+        os.environ.setdefault("RAY_AUTH_MODE", "token")
+        os.environ["RAY_AUTH_TOKEN"] = secrets.token_hex(24)
     temp_dir.mkdir(parents=True, exist_ok=True)
+
+
+def worker_env() -> dict[str, str]:
+    """Environment of every trial's worker: quiet TF, the project importable, and the CLAIMBENCH_*
+    variables of the driver (e.g. CLAIMBENCH_FAULT, used by the fault tests)."""
+    env = {
+        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "TF_ENABLE_ONEDNN_OPTS": "0",
+        "RAY_USAGE_STATS_ENABLED": "0",
+    }
+    env.update({k: v for k, v in os.environ.items() if k.startswith("CLAIMBENCH_")})
+    return env
 
 
 class RayBackend:
@@ -53,41 +72,41 @@ class RayBackend:
         self.max_in_flight = max_in_flight
         self.temp_dir = (temp_dir or Path(".ray_tmp")).resolve()
 
-    def _init(self) -> Any:
-        _ray_env(self.temp_dir)
+    def _init(self) -> tuple[Any, bool]:
+        """Ray, and whether this run owns it (then it shuts it down after). A Ray already
+        initialised in this process (a test session, a notebook) is used as it is."""
+        _ray_env(self.temp_dir, embedded=not self.address)
         import ray
 
+        if ray.is_initialized():
+            return ray, False
         kwargs: dict[str, Any] = dict(
-            include_dashboard=False, log_to_driver=False, logging_level="ERROR", configure_logging=True
+            include_dashboard=False,
+            log_to_driver=False,
+            logging_level="ERROR",
+            runtime_env={"env_vars": worker_env()},
         )
-        root = str(Path(__file__).resolve().parent.parent)
-        runtime_env = {
-            "env_vars": {
-                "PYTHONPATH": root,
-                "TF_CPP_MIN_LOG_LEVEL": "3",
-                "TF_ENABLE_ONEDNN_OPTS": "0",
-                "RAY_USAGE_STATS_ENABLED": "0",
-            }
-        }
         if self.address:
-            ray.init(address=self.address, runtime_env=runtime_env, **kwargs)
-        else:
+            ray.init(address=self.address, **kwargs)
+        else:  # embedded: a local Ray listening on loopback only, started for this run
             ray.init(
                 num_cpus=self.num_cpus or os.cpu_count(),
                 _temp_dir=str(self.temp_dir),
-                runtime_env=runtime_env,
+                _node_ip_address="127.0.0.1",
                 **kwargs,
             )
-        return ray
+        return ray, True
 
     def run(self, groups: list[list[Trial]], on_record: OnRecord) -> None:
+        """One task per group (all seeds of one condition), at most `max_in_flight` at once,
+        results written in completion order as `ray.wait` hands them back."""
         if not groups:
             return
-        ray = self._init()
+        ray, owned = self._init()
+        pending: dict[Any, list[Trial]] = {}
         try:
             remote = ray.remote(run_group)
             limit = self.max_in_flight or max(2, 2 * int(ray.cluster_resources().get("CPU", 2)))
-            pending: dict[Any, list[Trial]] = {}
             queue = list(groups)
             while queue or pending:
                 while queue and len(pending) < limit:
@@ -100,16 +119,17 @@ class RayBackend:
                     try:
                         records = ray.get(ref)
                     except Exception as exc:  # the worker died (segfault, OOM, exit) after its retries
-                        msg = f"worker lost after {self.max_retries} retries: {type(exc).__name__}: {str(exc)[:500]}"
+                        msg = f"worker lost after {self.max_retries} retries: {type(exc).__name__}: {str(exc)[:300]}"
                         records = [_failed(t, msg) for t in g]
                     for r in records:
                         on_record(r)
         except KeyboardInterrupt:
-            for ref in list(pending):
+            for ref in pending:
                 ray.cancel(ref, force=True)
             raise
         finally:
-            ray.shutdown()
+            if owned:
+                ray.shutdown()
 
 
 def _failed(t: Trial, error: str) -> TrialRecord:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import os
 import sys
@@ -98,8 +99,6 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from runners.sweep import run_sweep
-
     reg = _registry(args)
     selectors = (
         [Selector.parse(s) for s in args.claims] if args.claims else [Selector(n) for n in sorted(reg.claims)]
@@ -113,7 +112,20 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from exc
         chosen.append((cls, sel))
     store = _open_store(args, create=True)
-    summary = run_sweep(
+    # stdout is for machine-readable output only: Ray's own messages (raylet warnings about a
+    # dead worker, ...) are printed to stdout by a background thread, so send them to stderr.
+    with contextlib.redirect_stdout(sys.stderr):
+        summary = _run(args, reg, chosen, store)
+    print(summary, file=sys.stderr)
+    for b in reg.broken:
+        print(f"skipped broken claim: {b.reason}", file=sys.stderr)
+    return 0
+
+
+def _run(args: argparse.Namespace, reg: Registry, chosen: list[Any], store: Store) -> str:
+    from runners.sweep import run_sweep
+
+    return run_sweep(
         chosen,
         reg.origins,
         store,
@@ -127,10 +139,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         max_retries=args.max_retries,
         workers=args.workers,
     )
-    print(summary, file=sys.stderr)
-    for b in reg.broken:
-        print(f"skipped broken claim: {b.reason}", file=sys.stderr)
-    return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ import importlib
 import os
 import platform
 import socket
+import sys
 import time
 import traceback
 from typing import Any
@@ -22,6 +23,24 @@ def set_thread_env(n: int) -> None:
         os.environ[var] = str(n)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+
+def _ray_node() -> str:
+    """The Ray node id when running inside a Ray worker ("" in-process)."""
+    ray = sys.modules.get("ray")
+    if ray is not None and ray.is_initialized():
+        return str(ray.get_runtime_context().get_node_id())
+    return ""
+
+
+def _inject_fault(trial: Trial) -> None:
+    """Test hook: CLAIMBENCH_FAULT="exit:<claim>" kills the worker process running that claim's
+    trials (as a segfault or the OOM killer would); "raise:<claim>" raises inside the trial."""
+    kind, _, claim = os.environ.get("CLAIMBENCH_FAULT", "").partition(":")
+    if claim == trial.claim and kind == "exit":
+        os._exit(77)
+    if claim == trial.claim and kind == "raise":
+        raise RuntimeError(f"injected fault in {trial.claim}")
 
 
 def run_one(trial: Trial) -> TrialRecord:
@@ -43,9 +62,10 @@ def run_one(trial: Trial) -> TrialRecord:
         "pid": os.getpid(),
         "python": platform.python_version(),
         "code": trial.code,
-        "node": os.environ.get("CLAIMBENCH_NODE", ""),
+        "node": _ray_node(),
     }
     try:
+        _inject_fault(trial)
         impl = importlib.import_module(FRAMEWORK_MODULES[trial.framework])
         out = impl.run_trial(trial.spec, trial.seed, threads=threads)
     except Exception as exc:  # stored as failed with its traceback; retried on the next run

@@ -1,0 +1,249 @@
+"""The report renderer on a synthetic store with known truth (see conftest.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import json
+import math
+import re
+import resource
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from reports import figures
+from reports.build import build_report
+from reports.table import LONG_COLUMNS, curves_table, export, long_table
+from runners.store import Store
+
+CLAIMS = ("bn-after-activation", "xss-claim")
+ROOT = Path(__file__).resolve().parents[2]
+COPIES = 8
+SEEDS = 5  # per arm and framework in the synthetic store (conftest.py)
+
+
+def _html_files(report: Path) -> list[Path]:
+    return [report / "index.html", *sorted((report / "claims").glob("*.html"))]
+
+
+def test_writes_index_claim_pages_figures_and_verdicts(report: Path) -> None:
+    for name in ("index.html", "index.md", "verdicts.json"):
+        assert (report / name).is_file(), name
+    for claim in (*CLAIMS, "orphan"):
+        for ext in ("html", "md"):
+            assert (report / "claims" / f"{claim}.{ext}").stat().st_size > 0
+    pngs = sorted((report / "figures").glob("bn-after-activation-*.png"))
+    # forest, loss curve, gradient-norm profile
+    assert [p.name.split("-")[-1] for p in pngs] == ["forest.png", "curve.png", "profile.png"]
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in pngs)
+
+
+def test_verdict_matrix_has_a_cell_per_claim_and_framework(report: Path) -> None:
+    index = (report / "index.html").read_text()
+    for claim in CLAIMS:
+        row = re.search(rf'<tr><td><a href="claims/{claim}\.html">.*?</tr>', index, re.S)
+        assert row is not None, claim
+        cells = re.findall(r'<span class="verdict v-(\w+)">(\w+)</span>', row.group(0))
+        assert len(cells) == 2, (claim, cells)
+        assert all(cls == text for cls, text in cells)
+    md = (report / "index.md").read_text()
+    row_md = next(line for line in md.splitlines() if line.startswith("| [bn-after-activation]"))
+    assert row_md.count("**supported**") == 2
+    # grouped by section, sections in order
+    assert index.index("A. Gradients and activations") < index.index("B. Normalisation")
+
+
+def test_planted_effect_is_supported_in_both_frameworks(report: Path) -> None:
+    verdicts = json.loads((report / "verdicts.json").read_text())
+    assert verdicts["bn-after-activation"] == {"torch": "supported", "tf": "supported", "agree": True}
+    page = (report / "claims" / "bn-after-activation.html").read_text()
+    assert "The frameworks agree" in page
+    # the failed and the diverged trial are counted and the first error line shown
+    assert "RuntimeError: planted failure" in page
+    assert "loss became inf at step 40" in page
+
+
+def test_disagreement_is_flagged_first(report: Path) -> None:
+    verdicts = json.loads((report / "verdicts.json").read_text())
+    assert verdicts["xss-claim"] == {"torch": "supported", "tf": "refuted", "agree": False}
+    index = (report / "index.html").read_text()
+    assert index.index("DISAGREE") < index.index("<h2>Verdicts</h2>")
+    page = (report / "claims" / "xss-claim.html").read_text()
+    assert page.index("DISAGREE") < page.index("<h2>Verdict</h2>")
+    assert "DISAGREE" in (report / "claims" / "xss-claim.md").read_text()
+
+
+def test_html_is_self_contained(report: Path) -> None:
+    for path in _html_files(report):
+        text = path.read_text()
+        assert "http" not in text, path.name
+        assert not re.search(r'(src|href)="(?!data:|\.\./index\.html|claims/)', text), path.name
+    page = (report / "claims" / "bn-after-activation.html").read_text()
+    assert page.count('src="data:image/png;base64,') == 3
+
+
+def test_markdown_links_are_relative_and_resolve(report: Path) -> None:
+    page = report / "claims" / "bn-after-activation.md"
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", page.read_text())
+    assert len(links) == 3
+    assert all((page.parent / link).resolve().is_file() for link in links)
+    index = (report / "index.md").read_text()
+    assert "(claims/bn-after-activation.md)" in index
+    assert "http" not in index
+
+
+def test_script_title_is_escaped(report: Path) -> None:
+    for path in [*_html_files(report), *(report / "claims").glob("*.md"), report / "index.md"]:
+        assert "<script" not in path.read_text(), path.name
+    assert "&lt;script&gt;" in (report / "index.html").read_text()
+    page = (report / "claims" / "xss-claim.html").read_text()
+    assert "&lt;script&gt;" in page
+    assert "&lt;b&gt;bold&lt;/b&gt;" in page
+
+
+def test_claim_page_content(report: Path, bn_meta: dict[str, Any]) -> None:
+    page = (report / "claims" / "bn-after-activation.html").read_text()
+    for text in (
+        bn_meta["source"],
+        bn_meta["operationalisation"],
+        bn_meta["literature"],
+        bn_meta["literature_effect"],
+        bn_meta["command"],
+        "Holm p",
+        "seeds needed",
+        "3.11.9",  # environment
+    ):
+        assert html.escape(text, quote=False) in page, text
+    # holds under every act condition, in both frameworks
+    assert page.count("act=relu; act=tanh") == 2
+
+
+def test_claim_without_meta_is_listed_with_a_note(report: Path) -> None:
+    index = (report / "index.html").read_text()
+    assert 'href="claims/orphan.html"' in index
+    assert "no claim metadata stored" in index
+    assert "orphan" not in json.loads((report / "verdicts.json").read_text())
+
+
+def test_newest_profile_is_used_unless_one_is_asked_for(
+    store_path: Path, report: Path, tmp_path: Path
+) -> None:
+    page = (report / "claims" / "bn-after-activation.md").read_text()
+    assert "profile quick" in page and "'smoke'" in page  # the older smoke run is named, not used
+    build_report(store_path, tmp_path, profile="smoke")
+    smoke = (tmp_path / "claims" / "bn-after-activation.md").read_text()
+    assert "profile smoke" in smoke
+    assert "bn-after-activation" not in json.loads((tmp_path / "verdicts.json").read_text())
+
+
+def test_import_loads_no_framework() -> None:
+    code = (
+        "import sys, reports.build, reports.table, reports.figures, reports.render\n"
+        "print(sorted(m for m in ('torch', 'tensorflow', 'ray') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_long_table_counts_failed_and_diverged_trials(store_path: Path, bn_meta: dict[str, Any]) -> None:
+    store = Store(store_path, create=False)
+    records = store.trials("bn-after-activation", profile="quick")
+    store.close()
+    table = long_table(records, {"bn-after-activation": bn_meta["metrics"]})
+    assert list(table.columns[: len(LONG_COLUMNS)]) == LONG_COLUMNS
+    assert sorted(table.columns[len(LONG_COLUMNS) :]) == ["f:act", "f:position"]
+    bad = table[table["status"] != "ok"]
+    assert sorted(bad["status"].unique()) == ["diverged", "failed"]
+    assert len(bad) == 2 * len(bn_meta["metrics"]) and bad["value"].isna().all()
+    assert len(table) == 2 * 4 * SEEDS * len(bn_meta["metrics"])
+
+    curves = curves_table(records)
+    assert list(curves.columns[:3]) == ["claim", "framework", "seed_index"]
+    assert list(curves.columns[-3:]) == ["curve", "step", "value"]
+    assert sorted(curves.columns[3:-3]) == ["f:act", "f:position"]
+    assert len(curves) == (2 * 4 * SEEDS - 2) * 10
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_export_writes_the_documented_columns(
+    store_path: Path, tmp_path: Path, suffix: str, bn_meta: dict[str, Any]
+) -> None:
+    store = Store(store_path, create=False)
+    path = export(store, tmp_path / f"trials{suffix}")
+    store.close()
+    df = pd.read_csv(path) if suffix == ".csv" else pd.read_parquet(path)
+    assert list(df.columns[: len(LONG_COLUMNS)]) == LONG_COLUMNS
+    assert {"profile", "version", "id", "f:position", "f:act", "f:lr", "f:k"} <= set(df.columns)
+    failed = df[df["status"] == "failed"]
+    assert set(failed["metric"]) == set(bn_meta["metrics"])
+    assert all(math.isnan(v) for v in failed["value"])
+
+
+def test_export_rejects_unknown_extension(store_path: Path, tmp_path: Path) -> None:
+    store = Store(store_path, create=False)
+    with pytest.raises(ValueError, match=r"\.csv"):
+        export(store, tmp_path / "trials.xlsx")
+    store.close()
+
+
+def test_forest_draws_every_comparison_and_framework() -> None:
+    rows = pd.DataFrame(
+        {
+            "framework": ["torch", "tf", "torch"],
+            "comparison": ["a", "a", "b"],
+            "condition": ["all", "all", "x=1"],
+            "effect": [0.1, -0.1, 0.0],
+            "ci_low": [0.05, -0.2, -0.1],
+            "ci_high": [0.15, 0.0, 0.1],
+            "min_effect": [0.02, 0.02, 0.5],
+            "direction": ["greater"] * 3,
+            "verdict": ["supported", "refuted", "inconclusive"],
+        }
+    )
+    fig = figures.forest(rows)
+    panels = fig.axes
+    assert [ax.get_title(loc="left") for ax in panels] == ["a", "b"]
+    assert [t.get_text() for t in panels[0].get_yticklabels()] == ["torch", "tf"]
+    assert all(ax.get_xlabel() and ax.get_ylabel() for ax in panels)
+
+
+def test_many_claims_build_quickly_in_worker_processes(tmp_path: Path, store_factory: Any) -> None:
+    """8 copies of the two-claim store (16 claims) drawn by two processes: every page is written,
+    the verdicts are those of the single-process build, and the CPU time stays within budget
+    (a full sweep's ~60 claims must report in well under 30 s)."""
+    src = store_factory(tmp_path / "one.db")
+    one = Store(src, create=False)
+    metas, records = one.claim_meta(), one.trials(profile="quick")
+    one.close()
+    store = Store(tmp_path / "many.db")
+    for k in range(COPIES):
+        for name, meta in metas.items():
+            store.put_claim(f"{name}-{k}", meta["version"], {**meta, "name": f"{name}-{k}"})
+        for r in records:
+            if r.claim in metas:
+                store.put(dataclasses.replace(r, id=f"{r.id}-{k}", claim=f"{r.claim}-{k}"))
+    store.close()
+
+    before = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    build_report(tmp_path / "many.db", tmp_path / "out", workers=2)
+    after = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = sum(a.ru_utime + a.ru_stime - b.ru_utime - b.ru_stime for a, b in zip(after, before, strict=True))
+
+    verdicts = json.loads((tmp_path / "out" / "verdicts.json").read_text())
+    for k in range(COPIES):
+        assert verdicts[f"bn-after-activation-{k}"] == {
+            "torch": "supported",
+            "tf": "supported",
+            "agree": True,
+        }
+        assert verdicts[f"xss-claim-{k}"] == {"torch": "supported", "tf": "refuted", "agree": False}
+        for ext in ("html", "md"):
+            assert (tmp_path / "out" / "claims" / f"bn-after-activation-{k}.{ext}").is_file()
+    assert len(list((tmp_path / "out" / "figures").glob("*.png"))) == 4 * COPIES
+    # ~0.3 s per claim on one laptop core, plus ~3 s to start the second interpreter
+    assert cpu < 0.6 * 2 * COPIES + 6, f"{cpu:.1f} s of CPU for {2 * COPIES} claims"

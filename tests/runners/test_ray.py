@@ -1,0 +1,148 @@
+"""The Ray backend, for real: same results as in-process, a two-node cluster by address, and
+faults survived (a worker that dies, a driver killed mid-sweep, two runs on one store)."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from claims import Selector, discover
+from runners.backends import RayBackend
+from runners.store import Store
+from runners.sweep import run_sweep
+from tests.conftest import write_claim
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.ray, pytest.mark.frameworks]
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", TF_ENABLE_ONEDNN_OPTS="0", RAY_USAGE_STATS_ENABLED="0")
+    env.update(extra)
+    return env
+
+
+def _cli(args: list[str], **extra: str) -> list[str]:
+    return [sys.executable, "-m", "runners.cli", *args]
+
+
+@pytest.fixture(scope="module")
+def ray_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    import ray  # auth env is set in tests/conftest.py, before ray is imported
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR",
+             _temp_dir=str(tmp_path_factory.mktemp("ray")), _node_ip_address="127.0.0.1",
+             runtime_env={"env_vars": {"PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}})
+    yield
+    ray.shutdown()
+
+
+def test_ray_stores_exactly_what_in_process_stores(ray_session: None, tmp_path: Path, claims_dir: Path) -> None:
+    reg = discover([str(claims_dir)], entry_points_too=False)
+    chosen = [(reg.claims["tiny-claim"], Selector("tiny-claim"))]
+    for backend, db in (("ray", "r.db"), ("local", "l.db")):
+        run_sweep(chosen, reg.origins, Store(tmp_path / db), profile="smoke", frameworks=None, backend=backend)
+    by_ray = {r.id: r for r in Store(tmp_path / "r.db").trials()}
+    local = {r.id: r for r in Store(tmp_path / "l.db").trials()}
+    assert by_ray.keys() == local.keys() and len(local) == 8
+    for i, r in local.items():
+        assert by_ray[i].status == r.status == "ok"
+        assert by_ray[i].metrics == r.metrics  # bit-identical at one thread per trial
+        assert by_ray[i].env["node"]  # the Ray node that ran it
+    assert RayBackend().name == "ray"
+
+
+def test_a_dying_worker_is_retried_then_failed_and_the_rest_finishes(tmp_path: Path, claims_dir: Path) -> None:
+    write_claim(claims_dir, "crashes")
+    db = tmp_path / "s.db"
+    args = ["--store", str(db), "--claims-dir", str(claims_dir), "run", "crashes", "tiny-claim",
+            "--profile", "smoke", "--framework", "torch", "--max-retries", "1", "--workers", "2"]
+    out = subprocess.run(_cli(args), cwd=ROOT, env=_env(CLAIMBENCH_FAULT="exit:crashes"),
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == ""  # nothing on stdout: it is for machine-readable output only
+    rows = Store(db).trials()
+    crashed = [r for r in rows if r.claim == "crashes"]
+    assert len(crashed) == 4 and all(r.status == "failed" for r in crashed)
+    assert all("worker lost after 1 retries" in (r.error or "") for r in crashed)
+    assert [r.status for r in rows if r.claim == "tiny-claim"] == ["ok"] * 4
+
+
+def test_driver_killed_mid_sweep_then_resumed(tmp_path: Path, claims_dir: Path) -> None:
+    db = tmp_path / "s.db"
+    args = ["--store", str(db), "--claims-dir", str(claims_dir), "run", "tiny-claim", "--profile", "quick",
+            "--backend", "local"]
+    proc = subprocess.Popen(_cli(args), cwd=ROOT, env=_env(), stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 240
+    while time.time() < deadline and (not db.exists() or len(Store(db).trials()) < 2):
+        time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    before = len(Store(db).trials())
+    assert 2 <= before < 8
+    subprocess.run(_cli(args), cwd=ROOT, env=_env(), check=True, capture_output=True, timeout=300)
+    ids = [r.id for r in Store(db).trials()]
+    assert len(ids) == len(set(ids)) == 8
+
+
+def test_two_runs_at_once_on_one_store(tmp_path: Path, claims_dir: Path) -> None:
+    db = tmp_path / "s.db"
+    args = ["--store", str(db), "--claims-dir", str(claims_dir), "run", "tiny-claim", "--profile", "smoke",
+            "--backend", "local"]
+    procs = [subprocess.Popen(_cli(args), cwd=ROOT, env=_env(), stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for p in procs:
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+    rows = Store(db).trials()
+    assert len(rows) == len({r.id for r in rows}) == 8 and {r.status for r in rows} == {"ok"}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_two_node_cluster_by_address(tmp_path: Path, claims_dir: Path) -> None:
+    port = _free_port()
+    ray_bin = str(Path(sys.executable).parent / "ray")
+    env = _env(RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=secrets.token_hex(16))
+    common = ["--num-cpus", "1", "--include-dashboard", "false", "--block", "--disable-usage-stats"]
+    head = subprocess.Popen([ray_bin, "start", "--head", "--node-ip-address", "127.0.0.1", "--port", str(port),
+                             "--temp-dir", str(tmp_path / "ray"), "--resources", json.dumps({"head": 1}), *common],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    nodes = [head]
+    try:
+        time.sleep(8)
+        second = subprocess.Popen([ray_bin, "start", "--address", f"127.0.0.1:{port}", "--node-ip-address",
+                                   "127.0.0.1", "--resources", json.dumps({"second": 1}), *common],
+                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        nodes.append(second)
+        time.sleep(8)
+        db = tmp_path / "s.db"
+        args = ["--store", str(db), "--claims-dir", str(claims_dir), "run", "tiny-claim", "--profile", "smoke",
+                "--address", f"127.0.0.1:{port}"]
+        out = subprocess.run(_cli(args), cwd=ROOT, env=env, capture_output=True, text=True, timeout=400)
+        assert out.returncode == 0, out.stderr[-2000:]
+        rows = Store(db).trials()
+        assert len(rows) == 8 and {r.status for r in rows} == {"ok"}
+        assert len({r.env["node"] for r in rows}) == 2  # trials ran on both nodes
+    finally:
+        for p in reversed(nodes):
+            os.killpg(p.pid, signal.SIGTERM)
+        for p in nodes:
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)

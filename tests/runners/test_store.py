@@ -1,0 +1,103 @@
+"""The store: ids stable, a second run trains nothing, --force retrains, failures are stored with
+their error and retried, a stored success is never replaced by a failure, two writers are safe."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from runners.cli import main
+from runners.store import Store, StoreError, TrialRecord
+from tests.conftest import write_claim
+
+
+def _rec(i: str, status: str = "ok", value: float = 1.0) -> TrialRecord:
+    return TrialRecord(id=i, claim="c", version=1, framework="torch", factors={"x": 1}, seed_index=0, seed=1,
+                       profile="smoke", status=status, metrics={"m": value}, error=None if status == "ok" else "boom")
+
+
+def test_ok_is_never_replaced_by_a_failure(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.db")
+    store.put(_rec("a", "failed"))
+    assert store.done_ids(["a"]) == set()
+    store.put(_rec("a", "ok", 2.0))
+    store.put(_rec("a", "failed"))
+    [row] = store.trials()
+    assert row.status == "ok" and row.metrics == {"m": 2.0}
+    assert store.done_ids(["a", "b"]) == {"a"}
+
+
+def test_nan_metrics_survive_as_nan(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.db")
+    store.put(_rec("a", "diverged", float("nan")))
+    [row] = store.trials()
+    assert row.metrics["m"] != row.metrics["m"]
+
+
+def test_two_writers_lose_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    Store(path)
+
+    def write(prefix: str) -> None:
+        s = Store(path)
+        for i in range(100):
+            s.put(_rec(f"{prefix}{i}"))
+            s.put(_rec(f"shared{i}"))
+        s.close()
+
+    threads = [threading.Thread(target=write, args=(p,)) for p in "xy"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ids = [r.id for r in Store(path).trials()]
+    assert len(ids) == len(set(ids)) == 300
+
+
+def test_unreadable_store_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.db"
+    bad.write_text("this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="cannot open the store"):
+        Store(bad)
+
+
+@pytest.mark.frameworks
+def test_second_run_trains_nothing_force_retrains_failures_retry(tmp_path: Path, claims_dir: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "s.db")
+    base = ["--store", db, "--claims-dir", str(claims_dir), "run", "tiny-claim", "--profile", "smoke", "--backend", "local"]
+    assert main(base) == 0
+    rows = Store(db).trials()
+    assert len(rows) == 8 and {r.status for r in rows} == {"ok"}
+    finished = {r.id: r.finished for r in rows}
+    assert main(base) == 0
+    assert "nothing to run" in capsys.readouterr().err
+    assert {r.id: r.finished for r in Store(db).trials()} == finished
+    assert main([*base, "--framework", "torch", "--force"]) == 0
+    after = {r.id: r.finished for r in Store(db).trials()}
+    changed = [i for i in after if after[i] != finished[i]]
+    assert len(changed) == 4  # only the torch trials were retrained
+
+    # A claim whose trials raise inside the trainer: stored as failed with the error, retried next run.
+    broken = tmp_path / "broken"
+    write_claim(broken, "fails-at-run", n_train=100000)
+    run_broken = ["--store", db, "--claims-dir", str(broken), "run", "fails-at-run", "--profile", "smoke",
+                  "--backend", "local", "--framework", "torch"]
+    assert main(run_broken) == 0
+    failed = [r for r in Store(db).trials(claim="fails-at-run")]
+    assert len(failed) == 4 and all(r.status == "failed" for r in failed)
+    assert all("n_train=100000 exceeds" in (r.error or "") for r in failed)
+    assert main(run_broken) == 0
+    assert "running 4 trials" in capsys.readouterr().err  # failures are retried
+    # Nothing else was touched.
+    assert len(Store(db).trials(claim="tiny-claim")) == 8
+
+
+def test_store_schema_is_real_sqlite(tmp_path: Path) -> None:
+    Store(tmp_path / "s.db").put(_rec("a"))
+    db = sqlite3.connect(tmp_path / "s.db")
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("SELECT count(*) FROM trials").fetchone()[0] == 1
