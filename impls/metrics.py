@@ -131,7 +131,7 @@ def curve_stats(curves: dict[str, list[list[float]]]) -> dict[str, float]:
         loss = np.array([v for _, v in curves.get(f"{part}/loss", [])], dtype=np.float64)
         if len(acc) < 3 or len(loss) != len(acc):
             continue
-        late = slice(len(acc) // 2, None)
+        late = slice((len(acc) - 1) // 2, None)  # the second half of the epoch-to-epoch steps
         d_acc, d_loss = np.diff(acc)[late], np.diff(loss)[late]  # (late steps,)
         band = LOSS_FLAT_REL * np.abs(loss[:-1][late])
         flat = d_acc == 0
