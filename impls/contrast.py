@@ -21,13 +21,11 @@ from impls.spec import TrialSpec
 RunTrial = Callable[[TrialSpec, int, int], dict[str, Any]]
 
 
-def with_field(spec: TrialSpec, dotted: str, value: Any) -> TrialSpec:
-    """A copy of `spec` with one (possibly nested) field replaced: "model.dropout"."""
+def with_field(obj: Any, dotted: str, value: Any) -> Any:
+    """A copy of a spec dataclass with one (possibly nested) field replaced: "model.dropout"."""
     head, _, rest = dotted.partition(".")
-    if not rest:
-        return dataclasses.replace(spec, **{head: value})
-    inner = getattr(spec, head)
-    return dataclasses.replace(spec, **{head: with_field(inner, rest, value)})
+    new = value if not rest else with_field(getattr(obj, head), rest, value)
+    return dataclasses.replace(obj, **{head: new})
 
 
 def run(spec: TrialSpec, seed: int, threads: int, run_trial: RunTrial) -> dict[str, Any]:
