@@ -3,6 +3,8 @@ the accuracy_semantics experiment, and the shared early stopping against Keras' 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -49,7 +51,7 @@ def test_max_norm_trajectory_matches_and_binds() -> None:
     assert np.linalg.norm(wt["head/kernel"], axis=0).max() > 1.0  # the head is not constrained
 
 
-def _dropout_forms(framework: str, mapping: str) -> dict:
+def _dropout_forms(framework: str, mapping: str) -> dict[str, Any]:
     import importlib
 
     spec = TrialSpec(
@@ -61,7 +63,7 @@ def _dropout_forms(framework: str, mapping: str) -> dict:
         params=(("mapping", mapping),),
     )
     impl = importlib.import_module(f"impls.{framework}_impl")
-    return impl.run_trial(spec, 5)  # type: ignore[no-any-return]
+    return impl.run_trial(spec, 5)
 
 
 def test_dropout_forms_equal_across_frameworks() -> None:
