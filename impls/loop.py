@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from impls import data, metrics
-from impls.spec import TrialSpec
+from impls.spec import EarlyStopping, TrialSpec
 
 
 class Engine(Protocol):
@@ -33,6 +33,9 @@ class Engine(Protocol):
     def export(self) -> dict[str, np.ndarray]:
         """Current weights in the canonical layout of `impls.init`."""
 
+    def restore(self, weights: dict[str, np.ndarray]) -> None:
+        """Load canonical weights (early stopping puts the best epoch's weights back)."""
+
 
 def evaluate(engine: Engine, split: data.Split, head: str) -> dict[str, float]:
     out: dict[str, float] = {}
@@ -44,6 +47,50 @@ def evaluate(engine: Engine, split: data.Split, head: str) -> dict[str, float]:
         if len(y):
             out.update({f"{part}/{k}": v for k, v in metrics.score(engine.outputs(x), y, head).items()})
     return out
+
+
+class EarlyStopper:
+    """Keras 3 `EarlyStopping` (see `impls.spec.EarlyStopping`), written once for both frameworks:
+    torch has no built-in, and Keras' own callback needs `model.fit`, which the shared loop does
+    not use. Fed the monitored value at the end of every epoch (0-based, like Keras)."""
+
+    def __init__(self, es: EarlyStopping, engine: Engine) -> None:
+        self.es, self.engine = es, engine
+        self.best: float | None = None
+        self.best_weights: dict[str, np.ndarray] | None = None
+        self.wait = self.best_epoch = self.stopped_epoch = 0
+
+    def _improved(self, current: float) -> bool:  # Keras: monitor_op(current - min_delta, best)
+        if self.best is None:
+            return True
+        d = abs(self.es.min_delta)
+        return current + d < self.best if self.es.mode == "min" else current - d > self.best
+
+    def epoch_end(self, epoch: int, current: float) -> bool:
+        """True = stop training now."""
+        if epoch < self.es.start_from_epoch:
+            return False
+        if self.es.restore_best_weights and self.best_weights is None:
+            self.best_weights, self.best_epoch = self.engine.export(), epoch
+        self.wait += 1
+        if self._improved(current):
+            self.best, self.best_epoch, self.wait = current, epoch, 0
+            if self.es.restore_best_weights:
+                self.best_weights = self.engine.export()
+            return False
+        if self.wait >= self.es.patience and epoch > 0:
+            self.stopped_epoch = epoch
+            return True
+        return False
+
+    def finish(self, epochs_run: int) -> dict[str, float]:
+        if self.es.restore_best_weights and self.best_weights is not None:
+            self.engine.restore(self.best_weights)
+        return {
+            "train/epochs_run": float(epochs_run),
+            "train/best_epoch": float(self.best_epoch + 1),  # 1-based, the epoch whose weights are kept
+            "train/stopped_early": float(self.stopped_epoch > 0),
+        }
 
 
 def train(
@@ -71,6 +118,8 @@ def train(
         for k, v in evaluate(engine, split, head).items():
             curves.setdefault(k, []).append([step, v])
 
+    stopper = EarlyStopper(t.early_stopping, engine) if t.early_stopping else None
+    epochs_run = 0
     start = time.perf_counter()
     step, diverged = 0, False
     since_eval: list[float] = []
@@ -94,19 +143,47 @@ def train(
                 since_eval = []
         if diverged or (t.max_steps is not None and step >= t.max_steps):
             break
+        epochs_run += 1
         if not t.eval_every:
             record(step, since_eval)
             since_eval = []
+            if stopper and stopper.epoch_end(epochs_run - 1, curves[stopper.es.monitor][-1][1]):
+                break
     train_s = time.perf_counter() - start
     if not diverged and (since_eval or not curves):
         record(step, since_eval)
     if not diverged:
         probe(-1, "end")  # probes asked for at step -1 are taken after the last update
-    final = {} if diverged else evaluate(engine, split, head)
-    if not diverged and probes.weight_change:
-        final.update(metrics.weight_change(w0, engine.export()))
+    final = {} if diverged else end_of_training(spec, engine, split, w0, curves, stopper, epochs_run)
     final.update(found)
     final["train/steps"] = float(step)
     if epoch_losses:
         final["train/epoch_loss"] = float(np.mean(epoch_losses))
     return {"metrics": final, "curves": curves, "diverged": diverged, "timings": {"train_s": train_s}}
+
+
+def end_of_training(
+    spec: TrialSpec,
+    engine: Engine,
+    split: data.Split,
+    w0: dict[str, np.ndarray],
+    curves: dict[str, list[list[float]]],
+    stopper: EarlyStopper | None,
+    epochs_run: int,
+) -> dict[str, float]:
+    """Final metrics of a run that did not diverge: early stopping's weights put back first, then
+    the evaluation, the weight probes and the curve summaries."""
+    probes = spec.probes
+    out = stopper.finish(epochs_run) if stopper else {}
+    out.update(evaluate(engine, split, spec.model.head))
+    if probes.weight_change or probes.weight_norms:
+        w = engine.export()
+        if probes.weight_change:
+            out.update(metrics.weight_change(w0, w))
+        if probes.weight_norms:
+            out.update(metrics.unit_norms(w))
+    if probes.curve_at:
+        out.update(metrics.curve_points(curves, probes.curve_at))
+    if probes.curve_stats:
+        out.update(metrics.curve_stats(curves))
+    return out

@@ -77,3 +77,69 @@ def weight_change(w0: dict[str, np.ndarray], w1: dict[str, np.ndarray]) -> dict[
     if ratio is not None:
         out["probe/weight_change/log10_ratio_first_last"] = ratio
     return out
+
+
+def unit_norms(weights: dict[str, np.ndarray]) -> dict[str, float]:
+    """Per hidden layer, the L2 norm of each unit's incoming weights (a column of the canonical
+    (in, out) kernel): max and mean; `probe/unit_norm_max` is the max over hidden layers."""
+    out: dict[str, float] = {}
+    hidden = [k for k in weights if k.startswith("hidden") and k.endswith("/kernel")]
+    for i, k in enumerate(hidden):
+        norms = np.linalg.norm(weights[k].astype(np.float64), axis=0)  # (out,)
+        out[f"probe/unit_norm_max/layer{i}"] = float(norms.max())
+        out[f"probe/unit_norm_mean/layer{i}"] = float(norms.mean())
+    if hidden:
+        out["probe/unit_norm_max"] = max(out[f"probe/unit_norm_max/layer{i}"] for i in range(len(hidden)))
+    return out
+
+
+EVAL_CURVES = ("train/loss", "train/accuracy", "val/loss", "val/accuracy", "test/loss", "test/accuracy")
+
+
+def curve_points(curves: dict[str, list[list[float]]], epochs: tuple[int, ...]) -> dict[str, float]:
+    """`{curve}@epoch{k}` for per-epoch eval curves (entry k-1 is the end of epoch k, 1-based);
+    epochs that were not reached (early stop) are left out."""
+    out: dict[str, float] = {}
+    for name in EVAL_CURVES:
+        points = curves.get(name, [])
+        for k in epochs:
+            if 1 <= k <= len(points):
+                out[f"{name}@epoch{k}"] = float(points[k - 1][1])
+    return out
+
+
+# A loss change smaller than this fraction of the loss counts as "not changing" (0.1%).
+LOSS_FLAT_REL = 1e-3
+# An accuracy gain smaller than this (1 point) no longer counts as improving.
+PLATEAU_GAIN = 0.01
+
+
+def curve_stats(curves: dict[str, list[list[float]]]) -> dict[str, float]:
+    """Summaries of per-epoch eval curves, per part (train, val):
+
+    - `curve/{part}/acc_flat_loss_falling`: over epoch-to-epoch steps in the second half of training,
+      the fraction where the accuracy is exactly unchanged while the loss fell by more than
+      LOSS_FLAT_REL of its value; `acc_flat_loss_flat`: accuracy unchanged and |loss change| within
+      that band; `acc_flat`: accuracy unchanged at all.
+    - `curve/{part}/plateau_epoch`: the first epoch (1-based) after which the accuracy never rises
+      more than PLATEAU_GAIN above its value at that epoch; `gain_after_plateau`: the best later
+      accuracy minus the accuracy at that epoch.
+    """
+    out: dict[str, float] = {}
+    for part in ("train", "val"):
+        acc = np.array([v for _, v in curves.get(f"{part}/accuracy", [])], dtype=np.float64)
+        loss = np.array([v for _, v in curves.get(f"{part}/loss", [])], dtype=np.float64)
+        if len(acc) < 3 or len(loss) != len(acc):
+            continue
+        late = slice((len(acc) - 1) // 2, None)  # the second half of the epoch-to-epoch steps
+        d_acc, d_loss = np.diff(acc)[late], np.diff(loss)[late]  # (late steps,)
+        band = LOSS_FLAT_REL * np.abs(loss[:-1][late])
+        flat = d_acc == 0
+        out[f"curve/{part}/acc_flat"] = float(flat.mean())
+        out[f"curve/{part}/acc_flat_loss_falling"] = float((flat & (d_loss < -band)).mean())
+        out[f"curve/{part}/acc_flat_loss_flat"] = float((flat & (np.abs(d_loss) <= band)).mean())
+        best_after = np.maximum.accumulate(acc[::-1])[::-1]  # best accuracy from epoch i on
+        plateau = int(np.argmax(best_after - acc < PLATEAU_GAIN))
+        out[f"curve/{part}/plateau_epoch"] = float(plateau + 1)
+        out[f"curve/{part}/gain_after_plateau"] = float(best_after[plateau] - acc[plateau])
+    return out

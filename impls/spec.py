@@ -113,6 +113,24 @@ class Optimizer:
 
 
 @dataclass(frozen=True)
+class EarlyStopping:
+    """Keras 3 `keras.callbacks.EarlyStopping` semantics (torch has no built-in early stopping), run
+    by `impls.loop` for both frameworks: at each epoch end (from `start_from_epoch`, 0-based) the
+    monitored eval metric counts as an improvement if it beats the best by more than `min_delta`
+    (mode "min": current < best - min_delta); `wait` counts epochs since the last improvement and
+    training stops once wait >= patience (never after the first epoch). With
+    `restore_best_weights` the best epoch's weights are put back at the end of training, whether
+    or not it stopped early (as Keras 3 does)."""
+
+    monitor: str = "val/loss"
+    mode: Literal["min", "max"] = "min"
+    patience: int = 0
+    min_delta: float = 0.0
+    restore_best_weights: bool = True
+    start_from_epoch: int = 0
+
+
+@dataclass(frozen=True)
 class Training:
     epochs: int = 1
     batch_size: int = 32
@@ -123,6 +141,12 @@ class Training:
     loss_reduction: Literal["mean", "sum"] = "mean"
     drop_last: bool = False
     diverge_above: float = 1e6  # a loss above this (or non-finite) marks the trial diverged
+    early_stopping: EarlyStopping | None = None  # needs per-epoch evaluation (eval_every=0)
+    # Max-norm constraint (Srivastava et al. 2014, sec. 5.1): after every update each hidden unit's
+    # incoming weight vector (a column of the canonical (in, out) kernel) is scaled back to norm
+    # `max_norm` if it is longer (torch.renorm's formula, see impls/*_impl). 0 = off. Hidden
+    # kernels only, not the head.
+    max_norm: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -134,6 +158,12 @@ class Probes:
     activation_stats_at: tuple[int, ...] = ()  # per-layer mean, std, fraction of exact zeros
     weight_change: bool = False  # per-layer ||W_end - W_0|| / ||W_0||
     probe_batch: int = 256  # examples (from the training pool) used by the probes
+    weight_norms: bool = False  # per hidden layer: max and mean L2 norm of a unit's incoming weights
+    # Curve summaries (need per-epoch evaluation, eval_every=0): `curve_at` epochs (1-based) record
+    # `{part}/{loss,accuracy}@epoch{k}`; `curve_stats` records late-training summaries of the
+    # train/val curves (see impls.loop.curve_summaries).
+    curve_at: tuple[int, ...] = ()
+    curve_stats: bool = False
 
 
 @dataclass(frozen=True)
@@ -199,6 +229,15 @@ def validate(spec: TrialSpec) -> None:
         (o.lr > 0, f"optimizer.lr={o.lr} must be > 0"),
         (t.dtype in ("float32", "float64"), f"training.dtype={t.dtype!r}"),
         (t.batch_size >= 1 and t.epochs >= 1, "training batch_size and epochs must be >= 1"),
+        (t.max_norm >= 0, f"training.max_norm={t.max_norm} must be >= 0 (0 = off)"),
+        (
+            t.early_stopping is None or t.eval_every == 0,
+            "training.early_stopping needs per-epoch evaluation (training.eval_every=0)",
+        ),
+        (
+            (not spec.probes.curve_at and not spec.probes.curve_stats) or t.eval_every == 0,
+            "probes.curve_at/curve_stats need per-epoch evaluation (training.eval_every=0)",
+        ),
     ]
     for ok, msg in checks:
         if not ok:

@@ -40,6 +40,15 @@ def pin_threads(n: int) -> None:
         raise RuntimeError(f"TF threads are fixed at {_THREADS[0]} in this process; a trial asked for {n}")
 
 
+def max_norm(kernels: list[tf.Variable], c: float) -> None:
+    """Dense kernels are (in, out): column j is unit j's incoming weights. The formula is
+    torch.renorm's (scale c / (norm + 1e-7) where norm > c), so both frameworks match; Keras'
+    `MaxNorm` constraint would rescale every column by norm / (norm + 1e-7) instead."""
+    for k in kernels:
+        norm = tf.norm(k, axis=0, keepdims=True)  # (1, out)
+        k.assign(k * tf.where(norm > c, c / (norm + 1e-7), tf.ones_like(norm)))
+
+
 class TFEngine:
     def __init__(self, spec: TrialSpec, n_in: int, n_out: int) -> None:
         t, m = spec.training, spec.model
@@ -61,6 +70,8 @@ class TFEngine:
             with tf.GradientTape() as tape:
                 loss = loss_fn(x, y)
             self.opt.apply(tape.gradient(loss, params))
+            if t.max_norm:
+                max_norm(self.net.kernels()[:-1], t.max_norm)
             return loss
 
         @tf.function(input_signature=[x_sig, y_sig], autograph=False)
@@ -101,10 +112,13 @@ class TFEngine:
     def export(self) -> dict[str, np.ndarray]:
         return models.export_weights(self.net)
 
+    def restore(self, weights: dict[str, np.ndarray]) -> None:
+        models.load_weights(self.net, weights)
+
 
 def engine_for(spec: TrialSpec, n_in: int, n_out: int) -> TFEngine:
     t = spec.training
-    key = (spec.model, spec.optimizer, t.dtype, t.l2, t.loss_reduction, n_in, n_out)
+    key = (spec.model, spec.optimizer, t.dtype, t.l2, t.loss_reduction, t.max_norm, n_in, n_out)
     if key not in _ENGINES:
         if len(_ENGINES) >= 64:  # bound memory in a long-lived worker
             _ENGINES.pop(next(iter(_ENGINES)))

@@ -40,7 +40,16 @@ class TorchEngine:
         loss = self._loss(x, y)
         loss.backward()
         self.opt.step()
+        if self.spec.training.max_norm:
+            self._max_norm(self.spec.training.max_norm)
         return float(loss.detach())
+
+    def _max_norm(self, c: float) -> None:
+        # Hidden kernels are (out, in): row j is unit j's incoming weights. renorm scales a row by
+        # c / (norm + 1e-7) where norm > c (the TF impl writes that formula out).
+        with torch.no_grad():
+            for w in self.net.kernels()[:-1]:
+                w.renorm_(p=2, dim=0, maxnorm=c)
 
     def outputs(self, x: np.ndarray) -> np.ndarray:
         self.net.eval()
@@ -63,6 +72,9 @@ class TorchEngine:
 
     def export(self) -> dict[str, np.ndarray]:
         return models.export_weights(self.net)
+
+    def restore(self, weights: dict[str, np.ndarray]) -> None:
+        models.load_weights(self.net, weights)
 
 
 def run_trial(spec: TrialSpec, seed: int, threads: int = 1) -> dict[str, Any]:
