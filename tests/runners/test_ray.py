@@ -133,7 +133,7 @@ def test_two_node_cluster_by_address(tmp_path: Path, claims_dir: Path) -> None:
         db = tmp_path / "s.db"
         args = ["--store", str(db), "--claims-dir", str(claims_dir), "run", "tiny-claim", "--profile", "smoke",
                 "--address", f"127.0.0.1:{port}"]
-        out = subprocess.run(_cli(args), cwd=ROOT, env=env, capture_output=True, text=True, timeout=400)
+        out = subprocess.run(_cli(args), cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
         assert out.returncode == 0, out.stderr[-2000:]
         rows = Store(db).trials()
         assert len(rows) == 8 and {r.status for r in rows} == {"ok"}
