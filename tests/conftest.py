@@ -16,7 +16,7 @@ os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 os.environ.setdefault("RAY_AUTH_MODE", "token")
 os.environ.setdefault("RAY_AUTH_TOKEN", secrets.token_hex(16))
 
-TINY_CLAIM = '''
+TINY_CLAIM = """
 from claims import Claim, Expect, spec
 
 
@@ -39,7 +39,7 @@ class Tiny(Claim):
             optimizer=spec.Optimizer("sgd", lr=0.05),
             training=spec.Training(epochs=1, batch_size=50),
         )
-'''
+"""
 
 
 def write_claim(folder: Path, name: str = "tiny-claim", n_train: int = 200, body: str | None = None) -> Path:

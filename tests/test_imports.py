@@ -64,6 +64,8 @@ def test_imports_flow_one_way() -> None:
 
 
 def test_sibling_impls_have_the_same_files() -> None:
-    torch_files = {p.relative_to(ROOT / "impls/torch_impl") for p in (ROOT / "impls/torch_impl").rglob("*.py")}
+    torch_files = {
+        p.relative_to(ROOT / "impls/torch_impl") for p in (ROOT / "impls/torch_impl").rglob("*.py")
+    }
     tf_files = {p.relative_to(ROOT / "impls/tf_impl") for p in (ROOT / "impls/tf_impl").rglob("*.py")}
     assert torch_files == tf_files

@@ -32,14 +32,26 @@ def test_claims_dir_and_env_var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     ("body", "expected"),
     [
         ("from claims import Claim\nclass X(Claim:\n    pass\n", "syntax error"),
-        (TINY_CLAIM.format(name="no-source", n_train=200).replace('source = "wider is better"', ""),
-         "Tiny.source: given '', expected a non-empty string"),
-        (TINY_CLAIM.format(name="bad-factor", n_train=200).replace('{"width": [4, 16]}', '{"width": 4}'),
-         "Tiny.factors['width']: given 4, expected a non-empty list"),
-        (TINY_CLAIM.format(name="bad-expect", n_train=200).replace('{"width": 16}, {"width": 4}', '{"width": 32}, {"width": 4}'),
-         "expect[0].treatment['width']: given 32, expected one of [4, 16]"),
-        (TINY_CLAIM.format(name="bad-spec", n_train=200).replace('spec.Init("he_normal")', 'spec.Init("hee")'),
-         "model.init='hee'"),
+        (
+            TINY_CLAIM.format(name="no-source", n_train=200).replace('source = "wider is better"', ""),
+            "Tiny.source: given '', expected a non-empty string",
+        ),
+        (
+            TINY_CLAIM.format(name="bad-factor", n_train=200).replace('{"width": [4, 16]}', '{"width": 4}'),
+            "Tiny.factors['width']: given 4, expected a non-empty list",
+        ),
+        (
+            TINY_CLAIM.format(name="bad-expect", n_train=200).replace(
+                '{"width": 16}, {"width": 4}', '{"width": 32}, {"width": 4}'
+            ),
+            "expect[0].treatment['width']: given 32, expected one of [4, 16]",
+        ),
+        (
+            TINY_CLAIM.format(name="bad-spec", n_train=200).replace(
+                'spec.Init("he_normal")', 'spec.Init("hee")'
+            ),
+            "model.init='hee'",
+        ),
         ("raise RuntimeError('boom at import')\n", "RuntimeError: boom at import"),
         ("x = 1\n", "no Claim subclass"),
     ],
@@ -65,7 +77,7 @@ def test_duplicate_names_name_both_files(tmp_path: Path) -> None:
 
 def test_duplicate_of_a_builtin(tmp_path: Path) -> None:
     write_claim(tmp_path, "svm-head-vs-softmax")
-    with pytest.raises(DuplicateClaimError, match="svm_head_vs_softmax.py"):
+    with pytest.raises(DuplicateClaimError, match=r"svm_head_vs_softmax\.py"):
         discover([str(tmp_path)], entry_points_too=False)
 
 

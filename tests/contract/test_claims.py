@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from claims import Selector, check_claim, discover
-from runners.sweep import run_sweep
 from runners.store import Store
+from runners.sweep import run_sweep
 
 REGISTRY = discover()
 NAMES = sorted(REGISTRY.claims)
@@ -31,10 +31,14 @@ def test_smoke_in_both_frameworks_then_report(name: str, tmp_path: Path) -> None
 
     cls = REGISTRY.claims[name]
     store = Store(tmp_path / "s.db")
-    run_sweep([(cls, Selector(name))], REGISTRY.origins, store, profile="smoke", frameworks=None, backend="local")
+    run_sweep(
+        [(cls, Selector(name))], REGISTRY.origins, store, profile="smoke", frameworks=None, backend="local"
+    )
     rows = store.trials(claim=name)
     assert {r.framework for r in rows} == set(cls.frameworks)
-    failed = [f"{r.framework} {r.factors}: {(r.error or '').splitlines()[0]}" for r in rows if r.status == "failed"]
+    failed = [
+        f"{r.framework} {r.factors}: {(r.error or '').splitlines()[0]}" for r in rows if r.status == "failed"
+    ]
     assert not failed, failed
     for r in rows:
         if r.status == "ok":

@@ -138,7 +138,11 @@ def test_newest_profile_is_used_unless_one_is_asked_for(
     build_report(store_path, tmp_path, profile="smoke")
     smoke = (tmp_path / "claims" / "bn-after-activation.md").read_text()
     assert "profile smoke" in smoke
-    assert "bn-after-activation" not in json.loads((tmp_path / "verdicts.json").read_text())
+    # one smoke seed in one framework decides nothing
+    assert json.loads((tmp_path / "verdicts.json").read_text())["bn-after-activation"] == {
+        "torch": "inconclusive",
+        "agree": True,
+    }
 
 
 def test_import_loads_no_framework() -> None:

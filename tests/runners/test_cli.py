@@ -35,8 +35,9 @@ def _err(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
         (["export", "--out", "x.xlsx"], "no store at"),
     ],
 )
-def test_bad_input_is_one_line_and_exit_2(argv: list[str], expected: str, tmp_path: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_input_is_one_line_and_exit_2(
+    argv: list[str], expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     err = _err(["--store", str(tmp_path / "none.db"), *argv], capsys)
     assert expected in err and err.startswith("claimbench: error:")
 
@@ -47,7 +48,9 @@ def test_unreadable_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert "cannot open the store" in _err(["--store", str(bad), "list"], capsys)
 
 
-def test_new_writes_a_claim_that_passes_the_checks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_new_writes_a_claim_that_passes_the_checks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["new", "wider-is-better", "--dir", str(tmp_path)]) == 0
     reg = discover([str(tmp_path)], entry_points_too=False)
     check_claim(reg.claims["wider-is-better"])
@@ -64,5 +67,7 @@ def test_list_shows_broken_claims(tmp_path: Path, capsys: pytest.CaptureFixture[
 
 
 def test_console_script_entry_point() -> None:
-    out = subprocess.run([sys.executable, "-m", "runners.cli", "--help"], cwd=ROOT, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "runners.cli", "--help"], cwd=ROOT, capture_output=True, text=True
+    )
     assert out.returncode == 0 and "crosscheck" in out.stdout

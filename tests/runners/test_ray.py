@@ -40,18 +40,28 @@ def _cli(args: list[str], **extra: str) -> list[str]:
 def ray_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     import ray  # auth env is set in tests/conftest.py, before ray is imported
 
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR",
-             _temp_dir=str(tmp_path_factory.mktemp("ray")), _node_ip_address="127.0.0.1",
-             runtime_env={"env_vars": {"PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}})
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        logging_level="ERROR",
+        _temp_dir=str(tmp_path_factory.mktemp("ray")),
+        _node_ip_address="127.0.0.1",
+        runtime_env={"env_vars": {"PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}},
+    )
     yield
     ray.shutdown()
 
 
-def test_ray_stores_exactly_what_in_process_stores(ray_session: None, tmp_path: Path, claims_dir: Path) -> None:
+def test_ray_stores_exactly_what_in_process_stores(
+    ray_session: None, tmp_path: Path, claims_dir: Path
+) -> None:
     reg = discover([str(claims_dir)], entry_points_too=False)
     chosen = [(reg.claims["tiny-claim"], Selector("tiny-claim"))]
     for backend, db in (("ray", "r.db"), ("local", "l.db")):
-        run_sweep(chosen, reg.origins, Store(tmp_path / db), profile="smoke", frameworks=None, backend=backend)
+        run_sweep(
+            chosen, reg.origins, Store(tmp_path / db), profile="smoke", frameworks=None, backend=backend
+        )
     by_ray = {r.id: r for r in Store(tmp_path / "r.db").trials()}
     local = {r.id: r for r in Store(tmp_path / "l.db").trials()}
     assert by_ray.keys() == local.keys() and len(local) == 8
@@ -62,13 +72,36 @@ def test_ray_stores_exactly_what_in_process_stores(ray_session: None, tmp_path: 
     assert RayBackend().name == "ray"
 
 
-def test_a_dying_worker_is_retried_then_failed_and_the_rest_finishes(tmp_path: Path, claims_dir: Path) -> None:
+def test_a_dying_worker_is_retried_then_failed_and_the_rest_finishes(
+    tmp_path: Path, claims_dir: Path
+) -> None:
     write_claim(claims_dir, "crashes")
     db = tmp_path / "s.db"
-    args = ["--store", str(db), "--claims-dir", str(claims_dir), "run", "crashes", "tiny-claim",
-            "--profile", "smoke", "--framework", "torch", "--max-retries", "1", "--workers", "2"]
-    out = subprocess.run(_cli(args), cwd=ROOT, env=_env(CLAIMBENCH_FAULT="exit:crashes"),
-                         capture_output=True, text=True, timeout=300)
+    args = [
+        "--store",
+        str(db),
+        "--claims-dir",
+        str(claims_dir),
+        "run",
+        "crashes",
+        "tiny-claim",
+        "--profile",
+        "smoke",
+        "--framework",
+        "torch",
+        "--max-retries",
+        "1",
+        "--workers",
+        "2",
+    ]
+    out = subprocess.run(
+        _cli(args),
+        cwd=ROOT,
+        env=_env(CLAIMBENCH_FAULT="exit:crashes"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout == ""  # nothing on stdout: it is for machine-readable output only
     rows = Store(db).trials()
@@ -80,9 +113,21 @@ def test_a_dying_worker_is_retried_then_failed_and_the_rest_finishes(tmp_path: P
 
 def test_driver_killed_mid_sweep_then_resumed(tmp_path: Path, claims_dir: Path) -> None:
     db = tmp_path / "s.db"
-    args = ["--store", str(db), "--claims-dir", str(claims_dir), "run", "tiny-claim", "--profile", "quick",
-            "--backend", "local"]
-    proc = subprocess.Popen(_cli(args), cwd=ROOT, env=_env(), stderr=subprocess.DEVNULL, start_new_session=True)
+    args = [
+        "--store",
+        str(db),
+        "--claims-dir",
+        str(claims_dir),
+        "run",
+        "tiny-claim",
+        "--profile",
+        "quick",
+        "--backend",
+        "local",
+    ]
+    proc = subprocess.Popen(
+        _cli(args), cwd=ROOT, env=_env(), stderr=subprocess.DEVNULL, start_new_session=True
+    )
     deadline = time.time() + 240
     while time.time() < deadline and (not db.exists() or len(Store(db).trials()) < 2):
         time.sleep(0.5)
@@ -97,9 +142,22 @@ def test_driver_killed_mid_sweep_then_resumed(tmp_path: Path, claims_dir: Path) 
 
 def test_two_runs_at_once_on_one_store(tmp_path: Path, claims_dir: Path) -> None:
     db = tmp_path / "s.db"
-    args = ["--store", str(db), "--claims-dir", str(claims_dir), "run", "tiny-claim", "--profile", "smoke",
-            "--backend", "local"]
-    procs = [subprocess.Popen(_cli(args), cwd=ROOT, env=_env(), stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    args = [
+        "--store",
+        str(db),
+        "--claims-dir",
+        str(claims_dir),
+        "run",
+        "tiny-claim",
+        "--profile",
+        "smoke",
+        "--backend",
+        "local",
+    ]
+    procs = [
+        subprocess.Popen(_cli(args), cwd=ROOT, env=_env(), stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     for p in procs:
         _, err = p.communicate(timeout=300)
         assert p.returncode == 0, err
@@ -119,20 +177,61 @@ def test_two_node_cluster_by_address(tmp_path: Path, claims_dir: Path) -> None:
     ray_bin = str(Path(sys.executable).parent / "ray")
     env = _env(RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=secrets.token_hex(16))
     common = ["--num-cpus", "1", "--include-dashboard", "false", "--block", "--disable-usage-stats"]
-    head = subprocess.Popen([ray_bin, "start", "--head", "--node-ip-address", "127.0.0.1", "--port", str(port),
-                             "--temp-dir", str(tmp_path / "ray"), "--resources", json.dumps({"head": 1}), *common],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    head = subprocess.Popen(
+        [
+            ray_bin,
+            "start",
+            "--head",
+            "--node-ip-address",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--temp-dir",
+            str(tmp_path / "ray"),
+            "--resources",
+            json.dumps({"head": 1}),
+            *common,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     nodes = [head]
     try:
         time.sleep(8)
-        second = subprocess.Popen([ray_bin, "start", "--address", f"127.0.0.1:{port}", "--node-ip-address",
-                                   "127.0.0.1", "--resources", json.dumps({"second": 1}), *common],
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        second = subprocess.Popen(
+            [
+                ray_bin,
+                "start",
+                "--address",
+                f"127.0.0.1:{port}",
+                "--node-ip-address",
+                "127.0.0.1",
+                "--resources",
+                json.dumps({"second": 1}),
+                *common,
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         nodes.append(second)
         time.sleep(8)
         db = tmp_path / "s.db"
-        args = ["--store", str(db), "--claims-dir", str(claims_dir), "run", "tiny-claim", "--profile", "smoke",
-                "--address", f"127.0.0.1:{port}"]
+        args = [
+            "--store",
+            str(db),
+            "--claims-dir",
+            str(claims_dir),
+            "run",
+            "tiny-claim",
+            "--profile",
+            "smoke",
+            "--address",
+            f"127.0.0.1:{port}",
+        ]
         out = subprocess.run(_cli(args), cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
         assert out.returncode == 0, out.stderr[-2000:]
         rows = Store(db).trials()

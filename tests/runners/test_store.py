@@ -15,8 +15,19 @@ from tests.conftest import write_claim
 
 
 def _rec(i: str, status: str = "ok", value: float = 1.0) -> TrialRecord:
-    return TrialRecord(id=i, claim="c", version=1, framework="torch", factors={"x": 1}, seed_index=0, seed=1,
-                       profile="smoke", status=status, metrics={"m": value}, error=None if status == "ok" else "boom")
+    return TrialRecord(
+        id=i,
+        claim="c",
+        version=1,
+        framework="torch",
+        factors={"x": 1},
+        seed_index=0,
+        seed=1,
+        profile="smoke",
+        status=status,
+        metrics={"m": value},
+        error=None if status == "ok" else "boom",
+    )
 
 
 def test_ok_is_never_replaced_by_a_failure(tmp_path: Path) -> None:
@@ -65,10 +76,22 @@ def test_unreadable_store_is_a_clear_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.frameworks
-def test_second_run_trains_nothing_force_retrains_failures_retry(tmp_path: Path, claims_dir: Path,
-                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_second_run_trains_nothing_force_retrains_failures_retry(
+    tmp_path: Path, claims_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = str(tmp_path / "s.db")
-    base = ["--store", db, "--claims-dir", str(claims_dir), "run", "tiny-claim", "--profile", "smoke", "--backend", "local"]
+    base = [
+        "--store",
+        db,
+        "--claims-dir",
+        str(claims_dir),
+        "run",
+        "tiny-claim",
+        "--profile",
+        "smoke",
+        "--backend",
+        "local",
+    ]
     assert main(base) == 0
     rows = Store(db).trials()
     assert len(rows) == 8 and {r.status for r in rows} == {"ok"}
@@ -84,8 +107,20 @@ def test_second_run_trains_nothing_force_retrains_failures_retry(tmp_path: Path,
     # A claim whose trials raise inside the trainer: stored as failed with the error, retried next run.
     broken = tmp_path / "broken"
     write_claim(broken, "fails-at-run", n_train=100000)
-    run_broken = ["--store", db, "--claims-dir", str(broken), "run", "fails-at-run", "--profile", "smoke",
-                  "--backend", "local", "--framework", "torch"]
+    run_broken = [
+        "--store",
+        db,
+        "--claims-dir",
+        str(broken),
+        "run",
+        "fails-at-run",
+        "--profile",
+        "smoke",
+        "--backend",
+        "local",
+        "--framework",
+        "torch",
+    ]
     assert main(run_broken) == 0
     failed = [r for r in Store(db).trials(claim="fails-at-run")]
     assert len(failed) == 4 and all(r.status == "failed" for r in failed)
