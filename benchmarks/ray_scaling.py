@@ -1,0 +1,97 @@
+"""Ray execution benchmarks, measured in one run on this machine (print ratios, assert nothing).
+
+1. 2 workers vs 1 on the same study (target >= 1.8x throughput).
+2. The suite (`run_sweep`, Ray, 1 worker) vs a hand-written loop that trains the same trials in
+   one process by calling the framework impls directly (target <= 1.10x its wall time).
+
+    python benchmarks/ray_scaling.py [CLAIM] [--profile quick]
+
+Both sides pay their own process start-up costs (framework import, TF tracing), as a user would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+from claims import Selector, discover
+from runners.plan import expand
+from runners.store import Store
+from runners.sweep import run_sweep
+
+HAND_LOOP = """
+import importlib, sys, time, pickle
+trials = pickle.load(open(sys.argv[1], "rb"))
+t0 = time.perf_counter()
+for t in trials:
+    impl = importlib.import_module({"torch": "impls.torch_impl", "tf": "impls.tf_impl"}[t.framework])
+    impl.run_trial(t.spec, t.seed, threads=1)
+print(time.perf_counter() - t0)
+"""
+
+
+def sweep_time(claim: str, profile: str, workers: int) -> float:
+    reg = discover(entry_points_too=False)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "s.db")
+        t0 = time.perf_counter()
+        run_sweep(
+            [(reg.claims[claim], Selector(claim))],
+            reg.origins,
+            store,
+            profile=profile,
+            frameworks=None,
+            backend="ray",
+            workers=workers,
+        )
+        return time.perf_counter() - t0
+
+
+def hand_loop_time(claim: str, profile: str) -> float:
+    import pickle
+    import subprocess
+
+    reg = discover(entry_points_too=False)
+    trials = expand(reg.claims[claim], profile)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "trials.pkl"
+        path.write_bytes(pickle.dumps(trials))
+        t0 = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-c", HAND_LOOP, str(path)],
+            check=True,
+            capture_output=True,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
+        return time.perf_counter() - t0
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("claim", nargs="?", default="relu-resists-vanishing")
+    p.add_argument("--profile", default="quick")
+    a = p.parse_args()
+    importlib.import_module("ray")
+    hand = hand_loop_time(a.claim, a.profile)
+    one = sweep_time(a.claim, a.profile, 1)
+    two = sweep_time(a.claim, a.profile, 2)
+    print(f"study: {a.claim} [{a.profile}], cpus on this machine: {os.cpu_count()}")
+    print(f"hand-written loop (1 process):  {hand:7.1f} s")
+    print(f"suite, Ray, 1 worker:           {one:7.1f} s   suite/loop = {one / hand:.2f}  (target <= 1.10)")
+    print(
+        f"suite, Ray, 2 workers:          {two:7.1f} s   speed-up 2 vs 1 = {one / two:.2f}  (target >= 1.8)"
+        f"   suite(2)/loop = {two / hand:.2f}  (target <= 0.6)"
+    )
+
+
+if __name__ == "__main__":
+    main()
