@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from claims import PROFILES, ClaimError, DuplicateClaimError, Registry, Selector, discover
+from runners import gpu
 from runners.store import DEFAULT_PATH, Store, StoreError
 
 FRAMEWORK_NAMES = ("torch", "tf")
@@ -111,6 +112,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise UsageError(str(exc)) from exc
         chosen.append((cls, sel))
+    if args.gpus_per_trial is not None:
+        try:
+            gpu.plan(args.gpus_per_trial)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
     store = _open_store(args, create=True)
     # stdout is for machine-readable output only: Ray's own messages (raylet warnings about a
     # dead worker, ...) are printed to stdout by a background thread, so send them to stderr.

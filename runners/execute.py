@@ -12,6 +12,7 @@ import time
 import traceback
 from typing import Any
 
+from runners import gpu
 from runners.plan import Trial
 from runners.store import TrialRecord
 
@@ -67,6 +68,11 @@ def run_one(trial: Trial) -> TrialRecord:
     try:
         _inject_fault(trial)
         impl = importlib.import_module(FRAMEWORK_MODULES[trial.framework])
+        caps = gpu.plan(trial.gpus)
+        device = importlib.import_module(FRAMEWORK_MODULES[trial.framework] + ".device")
+        env["device"] = device.configure(
+            caps.torch_memory_fraction, caps.tf_memory_limit_mb, caps.tf_hide_gpus
+        )
         out = impl.run_trial(trial.spec, trial.seed, threads=threads)
     except Exception as exc:  # stored as failed with its traceback; retried on the next run
         tb = traceback.format_exc(limit=8)
