@@ -24,6 +24,9 @@ class Expect:
 
     direction: "greater" | "less" (the claimed sign of the effect) or "equivalent" (|effect| small).
     min_effect: the smallest effect that matters; for "equivalent" it is the margin.
+    across: (factor, high, low) makes it an interaction: "the effect grows with factor" is the
+      per-seed effect at factor=high minus the effect at factor=low (e.g. the dropout benefit at
+      width 1024 minus the benefit at width 64), compared with 0 in `direction`.
     """
 
     metric: str
@@ -36,6 +39,7 @@ class Expect:
     where: dict[str, list[Any]] = field(default_factory=dict)
     paired: bool = True
     label: str = ""
+    across: tuple[str, Any, Any] | None = None
 
     def describe(self) -> str:
         if self.label:
@@ -43,6 +47,9 @@ class Expect:
         arms = _fmt(self.treatment) + (
             f" vs {_fmt(self.control)}" if self.control is not None else f" vs {self.reference:g}"
         )
+        if self.across:
+            f, hi, lo = self.across
+            arms += f", effect at {f}={hi} minus at {f}={lo}"
         return f"{self.metric}: {arms} ({self.direction})"
 
 
@@ -92,7 +99,7 @@ class Claim:
         """Factors an expectation contrasts; seeds do not depend on them, so arms are paired."""
         keys: set[str] = set()
         for e in cls.expect:
-            keys |= set(e.treatment) | set(e.control or {})
+            keys |= set(e.treatment) | set(e.control or {}) | ({e.across[0]} if e.across else set())
         return keys
 
     @staticmethod

@@ -85,6 +85,22 @@ def _check_expect(cls: type[Claim], e: Any, fld: str, fail: Any) -> None:
         fail(f"{fld}.control", e.control, f"the same factors as the treatment {sorted(e.treatment)}")
     if e.control is not None and e.control == e.treatment:
         fail(f"{fld}.control", e.control, "a point different from the treatment")
+    if e.across is not None:
+        if not (isinstance(e.across, tuple | list) and len(e.across) == 3):
+            fail(f"{fld}.across", e.across, "(factor, high, low)")
+        f, hi, lo = e.across
+        if (
+            f not in cls.factors
+            or f in e.treatment
+            or hi not in cls.factors[f]
+            or lo not in cls.factors[f]
+            or hi == lo
+        ):
+            fail(
+                f"{fld}.across",
+                e.across,
+                "(factor, high, low) with a factor not in the arms and two of its values",
+            )
     for k, vals in e.where.items():
         if k not in cls.factors or not all(v in cls.factors[k] for v in vals):
             fail(f"{fld}.where[{k!r}]", vals, f"values of factor {k!r}")

@@ -361,6 +361,7 @@ _DEFAULTS: dict[str, Any] = {
     "where": {},
     "paired": True,
     "label": "",
+    "across": None,
 }
 
 
@@ -390,7 +391,11 @@ def _describe(e: dict[str, Any]) -> str:
     if e["label"]:
         return str(e["label"])
     control = _fmt_point(e["control"]) if e["control"] is not None else f"{e['reference']:g}"
-    return f"{e['metric']}: {_fmt_point(e['treatment'])} vs {control} ({e['direction']})"
+    text = f"{e['metric']}: {_fmt_point(e['treatment'])} vs {control}"
+    if e.get("across"):
+        f, hi, lo = e["across"]
+        text += f", effect at {f}={hi} minus at {f}={lo}"
+    return f"{text} ({e['direction']})"
 
 
 def condition_label(condition: dict[str, Any]) -> str:
@@ -452,6 +457,8 @@ def conditions(table: pd.DataFrame, expect: dict[str, Any], factors: list[str]) 
     """
     e = _expect(expect)
     compared = {_name(f) for f in e["treatment"]} | {_name(f) for f in (e["control"] or {})}
+    if e["across"]:
+        compared.add(_name(e["across"][0]))
     names = [_name(f) for f in factors if _name(f) not in compared]
     if not names:
         return [{}]
@@ -493,6 +500,7 @@ class _Effect:
         self.diffs: np.ndarray | None = None
         if c is None:  # against the constant reference
             tv = t.to_numpy()
+            self.seed_index = t.index.to_numpy()
             self.n = tv.size
             self.mean_t, self.mean_c = _mean(tv), self.reference
             d = tv - self.reference
@@ -507,8 +515,10 @@ class _Effect:
                     d = (tv - cv) / np.abs(cv)
                 keep = np.isfinite(d)  # a control of exactly 0 has no relative change
                 tv, cv, d = tv[keep], cv[keep], d[keep]
+                seeds = seeds[keep]
             else:
                 d = tv - cv
+            self.seed_index = np.asarray(seeds)
             self.n = tv.size
             self.mean_t, self.mean_c = _mean(tv), _mean(cv)
             self.diffs = d
@@ -559,9 +569,30 @@ def _mean(x: np.ndarray) -> float:
     return float(np.mean(x)) if x.size else math.nan
 
 
+def _interaction(
+    metric_rows: pd.DataFrame, e: dict[str, Any], framework: str, cond: dict[str, Any]
+) -> tuple[_Effect, int]:
+    """How much the paired effect grows from `across` = (factor, high, low): per seed index, the
+    effect at factor=high minus the effect at factor=low, then a one-sample analysis of those."""
+    factor, high, low = e["across"]
+    simple = {**e, "across": None}
+    at_high, bad_h = _effect_for(metric_rows, simple, framework, {**cond, factor: high})
+    at_low, bad_l = _effect_for(metric_rows, simple, framework, {**cond, factor: low})
+    if at_high.diffs is None or at_low.diffs is None:
+        raise ValueError(f"{_describe(e)}: an interaction needs paired arms or a reference")
+    growth = (
+        pd.Series(at_high.diffs, index=at_high.seed_index) - pd.Series(at_low.diffs, index=at_low.seed_index)
+    ).dropna()
+    eff = _Effect({**simple, "control": None, "reference": 0.0, "relative": False}, growth, None)
+    eff.mean_t, eff.mean_c = at_high.effect, at_low.effect  # the effect at high and at low
+    return eff, bad_h + bad_l
+
+
 def _effect_for(
     metric_rows: pd.DataFrame, e: dict[str, Any], framework: str, cond: dict[str, Any]
 ) -> tuple[_Effect, int]:
+    if e["across"]:
+        return _interaction(metric_rows, e, framework, cond)
     rows = metric_rows[(metric_rows["framework"] == framework) & _point_mask(metric_rows, cond)]
     where = f"{framework} {_describe(e)} [{condition_label(cond)}]"
     t, bad = _clean(rows[_point_mask(rows, e["treatment"])], f"{where} treatment")

@@ -121,6 +121,7 @@ def claim_meta(cls: type[Claim], origin: str, profile: str) -> dict[str, Any]:
             "where": e.where,
             "paired": e.paired,
             "label": e.label,
+            "across": list(e.across) if e.across else None,
             "description": e.describe(),
         }
 

@@ -420,3 +420,46 @@ def test_bad_tables_and_expectations_are_named() -> None:
         S.compare(dup, ACT, FACTORS, np.random.default_rng(0))
     with pytest.raises(ValueError, match="reference 0"):
         S.compare(table, {**ACT, "control": None, "relative": True}, FACTORS, np.random.default_rng(0))
+
+
+def _interaction_table(grow: float, seeds: int = 10, seed: int = 0) -> pd.DataFrame:
+    """dropout helps by 0.01 at width 64 and by 0.01 + grow at width 1024 (noise sd 0.01)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for s in range(seeds):
+        base = rng.normal()
+        for width, benefit in ((64, 0.01), (1024, 0.01 + grow)):
+            for drop in (0.0, 0.5):
+                value = base + (benefit if drop else 0.0) + rng.normal(0, 0.01)
+                rows.append(
+                    {
+                        "claim": "c",
+                        "framework": "torch",
+                        "seed_index": s,
+                        "metric": "acc",
+                        "value": value,
+                        "status": "ok",
+                        "f:width": width,
+                        "f:dropout": drop,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def test_interaction_detects_a_planted_growth_and_not_a_null() -> None:
+    e = {
+        "metric": "acc",
+        "treatment": {"dropout": 0.5},
+        "control": {"dropout": 0.0},
+        "direction": "greater",
+        "min_effect": 0.01,
+        "across": ["width", 1024, 64],
+    }
+    grown = S.compare(_interaction_table(0.05), e, ["width", "dropout"], np.random.default_rng(0))
+    assert len(grown) == 1 and grown.loc[0, "condition"] == "all"
+    assert grown.loc[0, "verdict"] == "supported"
+    assert abs(grown.loc[0, "effect"] - 0.05) < 0.02
+    assert abs(grown.loc[0, "mean_control"] - 0.01) < 0.02  # the effect at the low level
+    flat = S.compare(_interaction_table(0.0), e, ["width", "dropout"], np.random.default_rng(0))
+    assert flat.loc[0, "verdict"] in ("refuted", "inconclusive")
+    assert "minus at width=64" in flat.loc[0, "comparison"]
