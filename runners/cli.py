@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import functools
 import os
 import sys
 import time
@@ -129,9 +130,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, reg: Registry, chosen: list[Any], store: Store) -> str:
+    from runners.adaptive import run_until_decided
     from runners.sweep import run_sweep
 
-    return run_sweep(
+    if args.until_decided:
+        run: Any = functools.partial(run_until_decided, max_seeds=args.max_seeds)
+    else:
+        run = run_sweep
+    return run(
         chosen,
         reg.origins,
         store,

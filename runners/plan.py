@@ -75,7 +75,10 @@ def expand(
     selector: Selector | None = None,
     cpus: float | None = None,
     gpus: float | None = None,
+    n_seeds: int | None = None,
 ) -> list[Trial]:
+    """Every trial of a claim under a profile; `n_seeds` overrides the profile's seed count (the
+    first seeds keep their ids, so added seeds extend what is stored)."""
     claim = cls()
     out = []
     for fw in cls.frameworks:
@@ -86,7 +89,7 @@ def expand(
             if selector and not selector.matches(point):
                 continue
             spec = claim.spec(dict(point), profile)
-            for i in range(cls.seeds[profile]):
+            for i in range(n_seeds or cls.seeds[profile]):
                 out.append(
                     Trial(
                         id=trial_id(cls.name, cls.version, fw, point, i, profile, code),
@@ -106,7 +109,7 @@ def expand(
     return out
 
 
-def claim_meta(cls: type[Claim], origin: str, profile: str) -> dict[str, Any]:
+def claim_meta(cls: type[Claim], origin: str, profile: str, looks: int = 1) -> dict[str, Any]:
     """What the report needs to know about a claim, stored beside its trials."""
 
     def expect(e: Expect) -> dict[str, Any]:
@@ -143,4 +146,5 @@ def claim_meta(cls: type[Claim], origin: str, profile: str) -> dict[str, Any]:
         "figures": [list(f) for f in cls.figures],
         "origin": origin,
         "command": f"claimbench run {cls.name} --profile {profile}",
+        "looks": looks,  # > 1 after --until-decided: the statistics charge alpha / looks per look
     }

@@ -75,12 +75,16 @@ def run_sweep(
     gpus: float | None = None,
     max_retries: int = 2,
     workers: int | None = None,
+    seeds: dict[str, int] | None = None,
+    looks: dict[str, int] | None = None,
 ) -> str:
+    """`seeds` and `looks` (per claim) come from `--until-decided` (see runners/adaptive.py)."""
     classes = {cls.name: cls for cls, _ in chosen}
     trials: list[Trial] = []
     for cls, sel in chosen:
-        store.put_claim(cls.name, cls.version, claim_meta(cls, origins.get(cls.name, ""), profile))
-        trials += expand(cls, profile, frameworks, sel, cpus, gpus)
+        meta = claim_meta(cls, origins.get(cls.name, ""), profile, (looks or {}).get(cls.name, 1))
+        store.put_claim(cls.name, cls.version, meta)
+        trials += expand(cls, profile, frameworks, sel, cpus, gpus, (seeds or {}).get(cls.name))
     trials = list({t.id: t for t in trials}.values())  # a claim named twice runs once
     plan = Plan()
     done = set() if force else store.done_ids(t.id for t in trials)

@@ -87,7 +87,8 @@ class TFEngine:
         @tf.function(input_signature=[x_sig], autograph=False)
         def activations(x: tf.Tensor) -> list[tf.Tensor]:
             keep: list[tf.Tensor] = []
-            self.net(x, training=False, keep=keep)
+            # Keras.__call__ copies list arguments, so `keep` would stay empty: call the layer body.
+            self.net.call(x, training=False, keep=keep)
             return keep
 
         self._step, self._grad_norms, self._outputs, self._acts = step, grad_norms, outputs, activations

@@ -1,4 +1,12 @@
-"""The report renderer on a synthetic store with known truth (see conftest.py)."""
+"""The report renderer on a small synthetic store with known truth (no training):
+
+- `bn-after-activation`: two factors (position x act), both frameworks, 5 seeds, a planted
+  accuracy gain of +0.10 for position=after (noise sd 0.01; smallest effect that matters 0.02),
+  one failed and one diverged trial, a loss curve and per-layer gradient norms.
+- `xss-claim`: a `<script>` title; lr=0.1 lowers the loss by 0.2 in torch only, so torch comes
+  out supported and tf refuted (its effect sits inside the ±0.05 band): the frameworks disagree.
+- `orphan`: trials but no claim metadata.
+"""
 
 from __future__ import annotations
 
@@ -13,18 +21,189 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from reports import figures
 from reports.build import build_report
 from reports.table import LONG_COLUMNS, curves_table, export, long_table
-from runners.store import Store
+from runners.store import Store, TrialRecord
+
+SEEDS = 5
+T0 = 1_700_000_000.0
+ENV = {"python": "3.11.9", "device": "cpu", "threads": 1, "host": "test", "code": "abc123"}
+
+BN_META: dict[str, Any] = {
+    "name": "bn-after-activation",
+    "version": 2,
+    "title": "Batch norm after the activation works better",
+    "section": "B. Normalisation",
+    "source": "BN is better placed after the activation",
+    "literature": "Ioffe & Szegedy 2015",
+    "literature_effect": "no consistent difference",
+    "operationalisation": "Validation accuracy after a fixed budget, BN before vs after the activation.",
+    "factors": {"position": ["before", "after"], "act": ["relu", "tanh"]},
+    "fixed": {"epochs": 3},
+    "seeds": {"smoke": 1, "quick": SEEDS, "full": 20},
+    "frameworks": ["torch", "tf"],
+    "metrics": ["val/accuracy", "train/loss", *(f"probe/grad_norm/layer{i}" for i in range(4))],
+    "expect": [
+        {
+            "metric": "val/accuracy",
+            "treatment": {"position": "after"},
+            "control": {"position": "before"},
+            "direction": "greater",
+            "min_effect": 0.02,
+            "relative": False,
+            "reference": 0.0,
+            "where": {},
+            "paired": True,
+            "label": "BN after the activation raises accuracy",
+            "description": "accuracy(after) - accuracy(before) > 0.02",
+        }
+    ],
+    "figures": [["curve", "train/loss"], ["profile", "probe/grad_norm/"]],
+    "origin": "claims/library/bn_after_activation.py",
+    "command": "claimbench run bn-after-activation --profile quick",
+}
+
+XSS_META: dict[str, Any] = {
+    "name": "xss-claim",
+    "version": 1,
+    "title": "<script>alert('x')</script> a hostile title",
+    "section": "A. Gradients and activations",
+    "source": "a <b>bold</b> | claim",
+    "operationalisation": "loss at lr=0.1 minus loss at lr=0.01",
+    "factors": {"lr": [0.1, 0.01]},
+    "seeds": {"quick": SEEDS},
+    "frameworks": ["torch", "tf"],
+    "metrics": ["train/loss"],
+    "expect": [
+        {
+            "metric": "train/loss",
+            "treatment": {"lr": 0.1},
+            "control": {"lr": 0.01},
+            "direction": "less",
+            "min_effect": 0.05,
+        }
+    ],
+    "figures": [],
+    "command": "claimbench run xss-claim",
+}
+
+
+def _trial(claim: str, version: int, fw: str, point: dict[str, Any], seed: int, **kw: Any) -> TrialRecord:
+    fields: dict[str, Any] = {
+        "profile": "quick",
+        "status": "ok",
+        "env": {**ENV, "framework": fw, "version": "2.x"},
+        "started": T0 + seed,
+        "finished": T0 + seed + 1,
+        "wall_s": 1.0,
+        **kw,
+    }
+    key = ",".join(f"{k}={v}" for k, v in point.items())
+    return TrialRecord(
+        id=f"{claim}/{fw}/{key}/{seed}/{fields['profile']}",
+        claim=claim,
+        version=version,
+        framework=fw,
+        factors=point,
+        seed_index=seed,
+        seed=1000 + seed,
+        **fields,
+    )
+
+
+def make_store(path: Path) -> Path:
+    rng = np.random.default_rng(7)
+    store = Store(path)
+    store.put_claim("bn-after-activation", 2, BN_META)
+    store.put_claim("xss-claim", 1, XSS_META)
+    for fw in ("torch", "tf"):
+        for act in ("relu", "tanh"):
+            for position in ("before", "after"):
+                point = {"position": position, "act": act}
+                for s in range(SEEDS):
+                    acc = 0.80 + (0.10 if position == "after" else 0.0) + rng.normal(0, 0.01)
+                    depth_decay = 0.5 if act == "tanh" else 0.9
+                    metrics = {
+                        "val/accuracy": acc,
+                        "train/loss": 1 - acc,
+                        **{
+                            f"probe/grad_norm/layer{i}": depth_decay**i * (1 + rng.normal(0, 0.05))
+                            for i in range(4)
+                        },
+                    }
+                    curve = [
+                        [step, float(np.exp(-step / 50) + rng.normal(0, 0.01))] for step in range(0, 200, 20)
+                    ]
+                    status, error = "ok", None
+                    if (fw, position, act, s) == ("torch", "after", "relu", 4):
+                        status, metrics, curve = "failed", {}, []
+                        error = "Traceback (most recent call last):\n  File x\nRuntimeError: planted failure"
+                    if (fw, position, act, s) == ("tf", "before", "tanh", 2):
+                        status, metrics["val/accuracy"], metrics["train/loss"] = (
+                            "diverged",
+                            float("nan"),
+                            float("inf"),
+                        )
+                        error = "loss became inf at step 40"
+                    store.put(
+                        _trial(
+                            "bn-after-activation",
+                            2,
+                            fw,
+                            point,
+                            s,
+                            status=status,
+                            metrics=metrics,
+                            curves={"train/loss": curve} if curve else {},
+                            error=error,
+                        )
+                    )
+        for lr in (0.1, 0.01):
+            for s in range(SEEDS):
+                gain = -0.2 if (fw == "torch" and lr == 0.1) else 0.0
+                loss = 0.5 + gain + rng.normal(0, 0.005)
+                store.put(_trial("xss-claim", 1, fw, {"lr": lr}, s, metrics={"train/loss": loss}))
+    for s in range(3):
+        store.put(_trial("orphan", 1, "torch", {"k": 1}, s, metrics={"m": float(s)}))
+    # An older smoke run of bn-after-activation, which the default report must not use.
+    store.put(
+        _trial(
+            "bn-after-activation",
+            2,
+            "torch",
+            {"position": "after", "act": "relu"},
+            0,
+            profile="smoke",
+            metrics={"val/accuracy": 0.1},
+            finished=T0 - 1e5,
+        )
+    )
+    store.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_store(tmp_path_factory.mktemp("store") / "claimbench.db")
+
+
+@pytest.fixture(scope="module")
+def report(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built report's folder."""
+    out = tmp_path_factory.mktemp("report")
+    index = build_report(store_path, out, rng_seed=0)
+    assert index == out / "index.html"
+    return out
+
 
 CLAIMS = ("bn-after-activation", "xss-claim")
 ROOT = Path(__file__).resolve().parents[2]
-COPIES = 8
-SEEDS = 5  # per arm and framework in the synthetic store (conftest.py)
+COPIES = 6
 
 
 def _html_files(report: Path) -> list[Path]:
@@ -106,14 +285,14 @@ def test_script_title_is_escaped(report: Path) -> None:
     assert "&lt;b&gt;bold&lt;/b&gt;" in page
 
 
-def test_claim_page_content(report: Path, bn_meta: dict[str, Any]) -> None:
+def test_claim_page_content(report: Path) -> None:
     page = (report / "claims" / "bn-after-activation.html").read_text()
     for text in (
-        bn_meta["source"],
-        bn_meta["operationalisation"],
-        bn_meta["literature"],
-        bn_meta["literature_effect"],
-        bn_meta["command"],
+        BN_META["source"],
+        BN_META["operationalisation"],
+        BN_META["literature"],
+        BN_META["literature_effect"],
+        BN_META["command"],
         "Holm p",
         "seeds needed",
         "3.11.9",  # environment
@@ -134,10 +313,11 @@ def test_newest_profile_is_used_unless_one_is_asked_for(
     store_path: Path, report: Path, tmp_path: Path
 ) -> None:
     page = (report / "claims" / "bn-after-activation.md").read_text()
-    assert "profile quick" in page and "'smoke'" in page  # the older smoke run is named, not used
+    assert "· profile quick" in page  # the older smoke run is named, not used
+    assert "Profile 'quick' was run most recently; trials of 'smoke' are not used." in page
     build_report(store_path, tmp_path, profile="smoke")
     smoke = (tmp_path / "claims" / "bn-after-activation.md").read_text()
-    assert "profile smoke" in smoke
+    assert "· profile smoke" in smoke
     # one smoke seed in one framework decides nothing
     assert json.loads((tmp_path / "verdicts.json").read_text())["bn-after-activation"] == {
         "torch": "inconclusive",
@@ -154,17 +334,17 @@ def test_import_loads_no_framework() -> None:
     assert out.stdout.strip() == "[]"
 
 
-def test_long_table_counts_failed_and_diverged_trials(store_path: Path, bn_meta: dict[str, Any]) -> None:
+def test_long_table_counts_failed_and_diverged_trials(store_path: Path) -> None:
     store = Store(store_path, create=False)
     records = store.trials("bn-after-activation", profile="quick")
     store.close()
-    table = long_table(records, {"bn-after-activation": bn_meta["metrics"]})
+    table = long_table(records, {"bn-after-activation": BN_META["metrics"]})
     assert list(table.columns[: len(LONG_COLUMNS)]) == LONG_COLUMNS
     assert sorted(table.columns[len(LONG_COLUMNS) :]) == ["f:act", "f:position"]
     bad = table[table["status"] != "ok"]
     assert sorted(bad["status"].unique()) == ["diverged", "failed"]
-    assert len(bad) == 2 * len(bn_meta["metrics"]) and bad["value"].isna().all()
-    assert len(table) == 2 * 4 * SEEDS * len(bn_meta["metrics"])
+    assert len(bad) == 2 * len(BN_META["metrics"]) and bad["value"].isna().all()
+    assert len(table) == 2 * 4 * SEEDS * len(BN_META["metrics"])
 
     curves = curves_table(records)
     assert list(curves.columns[:3]) == ["claim", "framework", "seed_index"]
@@ -175,7 +355,9 @@ def test_long_table_counts_failed_and_diverged_trials(store_path: Path, bn_meta:
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_export_writes_the_documented_columns(
-    store_path: Path, tmp_path: Path, suffix: str, bn_meta: dict[str, Any]
+    store_path: Path,
+    tmp_path: Path,
+    suffix: str,
 ) -> None:
     store = Store(store_path, create=False)
     path = export(store, tmp_path / f"trials{suffix}")
@@ -184,7 +366,7 @@ def test_export_writes_the_documented_columns(
     assert list(df.columns[: len(LONG_COLUMNS)]) == LONG_COLUMNS
     assert {"profile", "version", "id", "f:position", "f:act", "f:lr", "f:k"} <= set(df.columns)
     failed = df[df["status"] == "failed"]
-    assert set(failed["metric"]) == set(bn_meta["metrics"])
+    assert set(failed["metric"]) == set(BN_META["metrics"])
     assert all(math.isnan(v) for v in failed["value"])
 
 
@@ -216,11 +398,11 @@ def test_forest_draws_every_comparison_and_framework() -> None:
     assert all(ax.get_xlabel() and ax.get_ylabel() for ax in panels)
 
 
-def test_many_claims_build_quickly_in_worker_processes(tmp_path: Path, store_factory: Any) -> None:
-    """8 copies of the two-claim store (16 claims) drawn by two processes: every page is written,
+def test_many_claims_build_quickly_in_worker_processes(tmp_path: Path) -> None:
+    """6 copies of the two-claim store (12 claims) drawn by two processes: every page is written,
     the verdicts are those of the single-process build, and the CPU time stays within budget
     (a full sweep's ~60 claims must report in well under 30 s)."""
-    src = store_factory(tmp_path / "one.db")
+    src = make_store(tmp_path / "one.db")
     one = Store(src, create=False)
     metas, records = one.claim_meta(), one.trials(profile="quick")
     one.close()
