@@ -45,6 +45,6 @@ class ConvAeVsDenseAe(Claim):
                 padding=1,
             ),
             optimizer=spec.Optimizer("adam", lr=0.002),
-            training=spec.Training(epochs=self.by_profile(profile, 1, 30, 150), batch_size=32),
+            training=spec.Training(epochs=self.by_profile(profile, 1, 30, 150), batch_size=64),
             experiment="autoencode",
         )

@@ -51,6 +51,6 @@ class DeepAeBeatsPca(Claim):
                 init=spec.Init("he_uniform"),
             ),
             optimizer=spec.Optimizer("adam", lr=0.002),
-            training=spec.Training(epochs=self.by_profile(profile, 2, 60, 300), batch_size=32),
+            training=spec.Training(epochs=self.by_profile(profile, 2, 40, 300), batch_size=64),
             experiment="autoencode",
         )

@@ -79,7 +79,11 @@ class VaeBlurrier(Claim):
                 decoder_var=0.01,
             ),
             optimizer=spec.Optimizer("adam", lr=0.002),
-            training=spec.Training(epochs=self.by_profile(profile, 1, 20, 100), batch_size=32, eval_every=5),
+            training=spec.Training(
+                epochs=self.by_profile(profile, 1, 20, 100),
+                batch_size=32,
+                eval_every=5 if point["budget"] == "matched" else 0,  # fine cadence only to stop at the match
+            ),
             experiment="autoencode",
             params=params,
         )
