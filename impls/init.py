@@ -80,7 +80,8 @@ def autoencoder_layout(m: Autoencoder, n_in: int) -> list[tuple[str, tuple[int, 
     """(canonical kernel name, shape) in forward order, encoder first. Dense kernels (in, out),
     conv kernels (kh, kw, in, out). Tied decoder kernels are not parameters and are left out."""
     h, w, c = m.image
-    k, out = m.kernel_size, []
+    k = m.kernel_size
+    out: list[tuple[str, tuple[int, ...]]] = []
     chans = (c, *m.conv_channels)
     for i, (a, b) in enumerate(itertools.pairwise(chans)):
         out.append((f"conv_enc{i}/kernel", (k, k, a, b)))
