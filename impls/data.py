@@ -123,10 +123,15 @@ def load(spec: Data, seed: int, dtype: str = "float32") -> Split:
             raise ValueError(f"data.n_train={spec.n_train} exceeds the {len(train)} training examples")
         train = np.random.default_rng(seed).choice(train, spec.n_train, replace=False)
     x = x.astype(np.float64)
-    if spec.standardize:
+    if spec.unit_range:  # the training pool's global range (not per feature: blank pixels stay 0)
+        lo, hi = x[rest].min(), x[rest].max()
+        x = (x - lo) / (hi - lo)
+    elif spec.standardize:
         mu, sd = x[train].mean(0), x[train].std(0)
         x = (x - mu) / np.where(sd > 0, sd, 1.0)
     x = x.astype(dtype)
+    if spec.target == "input":  # autoencoders: the target is the (scaled) input itself
+        return Split(x[train], x[train], x[val], x[val], x[test], x[test], 0)
     yy = y if k else y.astype(dtype)
     return Split(x[train], yy[train], x[val], yy[val], x[test], yy[test], k)
 

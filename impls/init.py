@@ -6,16 +6,19 @@ initialiser agree (each parameter draws from its own stream, keyed by the trial 
 
 Canonical layout: dense kernels (in, out); biases (out,); norm gamma/beta/mean/var (features,).
 Names: hidden{i}/kernel, hidden{i}/bias, norm{i}/gamma|beta|mean|var, head/kernel, head/bias.
+Autoencoders (`autoencoder_layout`): conv kernels (kh, kw, in, out) as in Keras (torch's OIHW is a
+permutation of it); conv_enc{i}, enc{i}, code (or mu and logvar), dec{j}, conv_dec{j}.
 """
 
 from __future__ import annotations
 
+import itertools
 import zlib
 from collections.abc import Callable
 
 import numpy as np
 
-from impls.spec import MLP, Init, ModelSpec
+from impls.spec import MLP, Autoencoder, Init, ModelSpec
 
 Weights = dict[str, np.ndarray]
 
@@ -73,8 +76,49 @@ def mlp_weights(model: MLP, n_in: int, n_out: int, seed: int) -> Weights:
     return w
 
 
+def autoencoder_layout(m: Autoencoder, n_in: int) -> list[tuple[str, tuple[int, ...]]]:
+    """(canonical kernel name, shape) in forward order, encoder first. Dense kernels (in, out),
+    conv kernels (kh, kw, in, out). Tied decoder kernels are not parameters and are left out."""
+    h, w, c = m.image
+    k = m.kernel_size
+    out: list[tuple[str, tuple[int, ...]]] = []
+    chans = (c, *m.conv_channels)
+    for i, (a, b) in enumerate(itertools.pairwise(chans)):
+        out.append((f"conv_enc{i}/kernel", (k, k, a, b)))
+    s = 2 ** len(m.conv_channels)
+    flat = (h // s) * (w // s) * chans[-1] if m.conv_channels else n_in
+    dense = (flat, *m.widths)
+    for i, (a, b) in enumerate(itertools.pairwise(dense)):
+        out.append((f"enc{i}/kernel", (a, b)))
+    for name in ("mu", "logvar") if m.variational else ("code",):
+        out.append((f"{name}/kernel", (dense[-1], m.code)))
+    back = (m.code, *reversed(dense))
+    if not m.tied:
+        for j, (a, b) in enumerate(itertools.pairwise(back)):
+            out.append((f"dec{j}/kernel", (a, b)))
+    rev = tuple(reversed(chans))
+    for j, (a, b) in enumerate(itertools.pairwise(rev)):
+        out.append((f"conv_dec{j}/kernel", (k, k, a, b)))
+    return out
+
+
+def autoencoder_weights(model: Autoencoder, n_in: int, n_out: int, seed: int) -> Weights:
+    """Every kernel from `model.init` on its own stream, every bias `bias_init`. Tied decoders keep
+    their biases (dec{j}/bias) though their kernels are the encoder's, transposed."""
+    w: Weights = {}
+    layout = autoencoder_layout(model, n_in)
+    for name, shape in layout:
+        w[name] = draw(model.init, shape, param_rng(seed, name))
+        w[name.replace("/kernel", "/bias")] = np.full((shape[-1],), model.bias_init)
+    if model.tied:
+        widths = [n_in, *model.widths, model.code][::-1]
+        for j, b in enumerate(widths[1:]):
+            w[f"dec{j}/bias"] = np.full((b,), model.bias_init)
+    return w
+
+
 # family name -> maker(model, n_in, n_out, seed); a family added to the spec registers here.
-MAKERS: dict[str, Callable[..., Weights]] = {"mlp": mlp_weights}
+MAKERS: dict[str, Callable[..., Weights]] = {"mlp": mlp_weights, "autoencoder": autoencoder_weights}
 
 
 def initial_weights(model: ModelSpec, n_in: int, n_out: int, seed: int, dtype: str) -> Weights:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
@@ -94,8 +95,15 @@ class EarlyStopper:
 
 
 def train(
-    spec: TrialSpec, seed: int, split: data.Split, engine: Engine, w0: dict[str, np.ndarray]
+    spec: TrialSpec,
+    seed: int,
+    split: data.Split,
+    engine: Engine,
+    w0: dict[str, np.ndarray],
+    stop: Callable[[dict[str, float]], bool] | None = None,
 ) -> dict[str, Any]:
+    """`stop` (optional, for experiments): called with each evaluation's metrics; True ends training
+    there (e.g. at a target reconstruction error). Without it the loop runs the full budget."""
     t, probes, head = spec.training, spec.probes, spec.model.head
     order = data.batches(len(split.x_train), t.batch_size, t.epochs, seed, t.drop_last)
     probe_idx = np.random.default_rng([seed & 0xFFFFFFFFFFFF, 11]).permutation(len(split.x_train))[
@@ -112,11 +120,16 @@ def train(
         if step in probes.activation_stats_at:
             found.update(metrics.activation_summaries(engine.activations(px), at))
 
+    stopped: list[bool] = []
+
     def record(step: int, batch_losses: list[float]) -> None:
         if batch_losses:
             curves.setdefault("train/batch_loss", []).append([step, float(np.mean(batch_losses))])
-        for k, v in evaluate(engine, split, head).items():
+        evals = evaluate(engine, split, head)
+        for k, v in evals.items():
             curves.setdefault(k, []).append([step, v])
+        if stop is not None and stop(evals):
+            stopped.append(True)
 
     stopper = EarlyStopper(t.early_stopping, engine) if t.early_stopping else None
     epochs_run = 0
@@ -141,13 +154,15 @@ def train(
             if t.eval_every and step % t.eval_every == 0:
                 record(step, since_eval)
                 since_eval = []
-        if diverged or (t.max_steps is not None and step >= t.max_steps):
+                if stopped:
+                    break
+        if diverged or stopped or (t.max_steps is not None and step >= t.max_steps):
             break
         epochs_run += 1
         if not t.eval_every:
             record(step, since_eval)
             since_eval = []
-            if stopper and stopper.epoch_end(epochs_run - 1, curves[stopper.es.monitor][-1][1]):
+            if stopped or (stopper and stopper.epoch_end(epochs_run - 1, curves[stopper.es.monitor][-1][1])):
                 break
     train_s = time.perf_counter() - start
     if not diverged and (since_eval or not curves):

@@ -57,6 +57,10 @@ class Data:
     test_fraction: float = 0.2
     params: tuple[tuple[str, Any], ...] = ()  # dataset-specific knobs, as sorted pairs
     standardize: bool = True  # z-score features with training-pool statistics
+    # Scale features to [0, 1] by the training pool's global min and max (digits: x / 16); applied
+    # instead of `standardize`. Autoencoders, RBMs and masking noise want pixels in [0, 1].
+    unit_range: bool = False
+    target: str = "label"  # "label": the dataset's y; "input": y = x (autoencoders, head "mse")
 
 
 @dataclass(frozen=True)
@@ -200,6 +204,67 @@ def canonical_json(obj: Any) -> str:
     return json.dumps(to_dict(obj), sort_keys=True, separators=(",", ":"))
 
 
+# --- Autoencoders (dense, convolutional, variational) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Autoencoder(ModelSpec):
+    """x (batch, n_in) -> reconstruction (batch, n_in); trained with head "mse" on Data(target="input").
+
+    Encoder: [pad `padding` -> conv k x k, stride 2 -> act] per `conv_channels` (images (h, w, c) of
+    `image`, flattened (h, w, c) order in both frameworks) -> flatten -> [dense -> act] per `widths`
+    -> code layer (dense -> `code_activation`; with `variational`, two dense layers mu and logvar).
+    Decoder mirrors it: [dense -> act] per reversed `widths` -> dense to the conv feature map (or to
+    n_in -> `out_activation` when there is no conv) -> [nearest upsample x2 -> pad -> conv k x k,
+    stride 1 -> act] per reversed `conv_channels`, the last conv giving c channels and `out_activation`.
+
+    `tied`: (dense only) each decoder kernel is the transpose of its mirror encoder kernel.
+    `mask_noise`: in training, each input feature is set to 0 with this probability (Vincent et al.
+    2008 masking noise; no rescaling), drawn by the framework's RNG seeded from the trial seed.
+    `variational` (Kingma & Welling 2014): z = mu + exp(logvar / 2) * eps with eps ~ N(0, I) in
+    training, z = mu in evaluation; the Gaussian decoder has fixed variance `decoder_var`, so the
+    negative ELBO per example is D/(2 var) * mse + KL + const, and the net adds
+    (2 var / D) * KL to the "mse" head loss (the same objective divided by D / (2 var)).
+    """
+
+    widths: tuple[int, ...] = (64,)
+    code: int = 8
+    activation: str = "relu"
+    code_activation: str = "linear"
+    out_activation: str = "linear"
+    init: Init = Init("glorot_uniform")
+    bias_init: float = 0.0
+    tied: bool = False
+    conv_channels: tuple[int, ...] = ()
+    image: tuple[int, int, int] = (8, 8, 1)  # (h, w, c) of the flat input, for the conv layers
+    kernel_size: int = 3
+    padding: int = 1  # explicit zero padding on every side, both frameworks
+    mask_noise: float = 0.0
+    variational: bool = False
+    decoder_var: float = 1.0
+    head: str = field(default="mse", kw_only=True)
+    family: ClassVar[str] = "autoencoder"
+
+
+def _check_autoencoder(m: Autoencoder) -> list[tuple[bool, str]]:
+    h, w, _ = m.image
+    shrink = 2 ** len(m.conv_channels)
+    return [
+        (m.head == "mse", f"model.head={m.head!r}, an autoencoder is trained with 'mse'"),
+        (
+            all(a in ACTIVATIONS for a in (m.activation, m.code_activation, m.out_activation)),
+            f"model activations must be in {ACTIVATIONS}",
+        ),
+        (m.init.name in INITIALISERS, f"model.init={m.init.name!r}, expected one of {INITIALISERS}"),
+        (m.code >= 1 and all(v >= 1 for v in m.widths + m.conv_channels), "model widths/code must be >= 1"),
+        (not (m.tied and (m.conv_channels or m.variational)), "model.tied is for dense, non-variational AEs"),
+        (not m.conv_channels or (h % shrink == 0 and w % shrink == 0), f"model.image {m.image} vs strides"),
+        (2 * m.padding == m.kernel_size - 1, "model.padding must be (kernel_size - 1) / 2"),
+        (0.0 <= m.mask_noise < 1.0, "model.mask_noise must be in [0, 1)"),
+        (m.decoder_var > 0, "model.decoder_var must be > 0"),
+    ]
+
+
 def _check_mlp(m: MLP) -> list[tuple[bool, str]]:
     return [
         (m.activation in ACTIVATIONS, f"model.activation={m.activation!r}, expected one of {ACTIVATIONS}"),
@@ -214,7 +279,7 @@ def _check_mlp(m: MLP) -> list[tuple[bool, str]]:
 
 
 # family name -> checks of its fields; a family added to the spec adds its checker here.
-FAMILY_CHECKS: dict[str, Any] = {"mlp": _check_mlp}
+FAMILY_CHECKS: dict[str, Any] = {"mlp": _check_mlp, "autoencoder": _check_autoencoder}
 
 
 def validate(spec: TrialSpec) -> None:
@@ -238,6 +303,8 @@ def validate(spec: TrialSpec) -> None:
             (not spec.probes.curve_at and not spec.probes.curve_stats) or t.eval_every == 0,
             "probes.curve_at/curve_stats need per-epoch evaluation (training.eval_every=0)",
         ),
+        (spec.data.target in ("label", "input"), f"data.target={spec.data.target!r}"),
+        (spec.data.target != "input" or m.head == "mse", "data.target='input' needs head 'mse'"),
     ]
     for ok, msg in checks:
         if not ok:

@@ -61,6 +61,10 @@ class TFEngine:
 
         def loss_fn(x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
             loss = losses.head_loss(self.net(x, training=True), y, m.head, t.loss_reduction)
+            extra = getattr(self.net, "extra_loss", None)  # a model's own term (VAE KL), same trace
+            extra_term = extra(t.loss_reduction) if extra is not None else None
+            if extra_term is not None:
+                loss += extra_term
             if t.l2:
                 loss += 0.5 * t.l2 * tf.add_n([tf.reduce_sum(k**2) for k in self.net.kernels()])
             return loss

@@ -30,6 +30,10 @@ class TorchEngine:
         loss = losses.head_loss(
             self.net(torch.from_numpy(x)), torch.from_numpy(y), self.spec.model.head, t.loss_reduction
         )
+        extra = getattr(self.net, "extra_loss", None)  # a model's own term (VAE KL), from this forward
+        extra_term = extra(t.loss_reduction) if extra is not None else None
+        if extra_term is not None:
+            loss = loss + extra_term
         if t.l2:
             loss = loss + 0.5 * t.l2 * sum((k**2).sum() for k in self.net.kernels())
         return loss

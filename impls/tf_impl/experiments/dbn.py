@@ -1,0 +1,52 @@
+"""TensorFlow side of the "dbn" experiment (see `impls.dbn`): CD-k as explicit variable updates in
+one traced step, and the fine-tuning engine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from impls import dbn
+from impls.spec import TrialSpec
+from impls.tf_impl.train import TFEngine, engine_for
+
+
+def cd_train(w: np.ndarray, bv: np.ndarray, bh: np.ndarray, steps: dbn.Steps, lr: float, k: int) -> tuple:
+    """CD-k on (n_v, n_h) weights; the uniforms u (k, batch, n_h) come with each batch."""
+    W, Bv, Bh = tf.Variable(w), tf.Variable(bv), tf.Variable(bh)
+    dt = W.dtype
+
+    @tf.function(
+        input_signature=[tf.TensorSpec([None, w.shape[0]], dt), tf.TensorSpec([k, None, w.shape[1]], dt)],
+        autograph=False,
+    )
+    def step(v0: tf.Tensor, u: tf.Tensor) -> None:
+        ph0 = tf.sigmoid(v0 @ W + Bh)
+        h, ph, pv = tf.cast(u[0] < ph0, dt), ph0, v0
+        for s in range(k):
+            pv = tf.sigmoid(tf.matmul(h, W, transpose_b=True) + Bv)
+            ph = tf.sigmoid(pv @ W + Bh)
+            if s + 1 < k:
+                h = tf.cast(u[s + 1] < ph, dt)
+        n = tf.cast(tf.shape(v0)[0], dt)
+        W.assign_add(lr * (tf.matmul(v0, ph0, transpose_a=True) - tf.matmul(pv, ph, transpose_a=True)) / n)
+        Bv.assign_add(lr * tf.reduce_mean(v0 - pv, axis=0))
+        Bh.assign_add(lr * tf.reduce_mean(ph0 - ph, axis=0))
+
+    for v0, u in steps:
+        step(v0, u)
+    return W.numpy(), Bv.numpy(), Bh.numpy()
+
+
+def make_engine(spec: TrialSpec, n_in: int, n_out: int, w0: dict[str, np.ndarray], seed: int) -> TFEngine:
+    engine = engine_for(spec, n_in, n_out)
+    engine.reset(w0, seed)
+    return engine
+
+
+def run(spec: TrialSpec, seed: int, threads: int) -> dict[str, Any]:
+    result = dbn.run(spec, seed, cd_train, make_engine)
+    result["env"] = {"framework": "tf", "version": tf.__version__, "device": "cpu", "threads": threads}
+    return result
