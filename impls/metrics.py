@@ -40,8 +40,10 @@ def _log10_ratio(norms: list[float]) -> float | None:
     """log10(first / last hidden layer): the head (last entry) has another shape, so it is left
     out of the ratio whenever there are at least two hidden layers."""
     hidden = norms[:-1] if len(norms) >= 3 else norms
-    if len(hidden) >= 2 and hidden[0] > 0 and hidden[-1] > 0:
-        return float(np.log10(hidden[0] / hidden[-1]))
+    if len(hidden) >= 2 and hidden[-1] > 0:
+        # A first layer that did not move at all (its update underflowed) counts as 1e-12 of the
+        # last one's, below any float32/float64 resolution, so the ratio stays defined.
+        return float(np.log10(max(hidden[0], 1e-12 * hidden[-1]) / hidden[-1]))
     return None
 
 

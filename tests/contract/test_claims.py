@@ -3,6 +3,7 @@ through the real store, and a report page built from what was stored."""
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import pytest
@@ -40,11 +41,12 @@ def test_smoke_in_both_frameworks_then_report(name: str, tmp_path: Path) -> None
         f"{r.framework} {r.factors}: {(r.error or '').splitlines()[0]}" for r in rows if r.status == "failed"
     ]
     assert not failed, failed
-    for r in rows:
-        if r.status == "ok":
-            missing = [m for m in cls.metrics if m not in r.metrics]
-            assert not missing, f"{r.framework} {r.factors} did not record {missing}"
+    # Every declared metric is recorded by some successful trial (an arm or a framework may
+    # legitimately lack one, e.g. a Keras-only check or a counter that only early stopping makes).
+    recorded = {m for r in rows if r.status == "ok" for m in r.metrics}
+    missing = [m for m in cls.metrics if m not in recorded]
+    assert not missing, f"no trial recorded {missing}"
     index = build_report(tmp_path / "s.db", tmp_path / "report")
     page = index.parent / "claims" / f"{name}.html"
     assert page.exists()
-    assert cls.title.split()[0] in page.read_text()
+    assert html.escape(cls.title) in page.read_text()
