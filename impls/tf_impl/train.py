@@ -45,7 +45,9 @@ class TFEngine:
         t, m = spec.training, spec.model
         dtype = getattr(tf, t.dtype)
         self.net = models.build(m, n_in, n_out, t.dtype)
-        params = self.net.trainable_variables
+        frozen = t.frozen
+        skip = {id(v) for name, (v, _) in self.net.canonical().items() if frozen and name.startswith(frozen)}
+        params = [v for v in self.net.trainable_variables if id(v) not in skip]
         self.opt = optim.make_optimizer(spec.optimizer, params)
         x_sig = tf.TensorSpec([None, n_in], dtype)
         y_sig = tf.TensorSpec([None], tf.int64) if m.head != "mse" else tf.TensorSpec([None, n_out], dtype)
@@ -104,7 +106,7 @@ class TFEngine:
 
 def engine_for(spec: TrialSpec, n_in: int, n_out: int) -> TFEngine:
     t = spec.training
-    key = (spec.model, spec.optimizer, t.dtype, t.l2, t.loss_reduction, n_in, n_out)
+    key = (spec.model, spec.optimizer, t.dtype, t.l2, t.loss_reduction, t.frozen, n_in, n_out)
     if key not in _ENGINES:
         if len(_ENGINES) >= 64:  # bound memory in a long-lived worker
             _ENGINES.pop(next(iter(_ENGINES)))

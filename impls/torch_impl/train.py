@@ -23,7 +23,9 @@ def pin_threads(n: int) -> None:
 class TorchEngine:
     def __init__(self, spec: TrialSpec, net: Any) -> None:  # any family's net (kernels(), forward(x, keep))
         self.spec, self.net = spec, net
-        self.opt = optim.make_optimizer(spec.optimizer, net.parameters())
+        frozen = spec.training.frozen
+        skip = {id(t) for name, (t, _) in net.canonical().items() if frozen and name.startswith(frozen)}
+        self.opt = optim.make_optimizer(spec.optimizer, [p for p in net.parameters() if id(p) not in skip])
 
     def _loss(self, x: np.ndarray, y: np.ndarray) -> torch.Tensor:
         t = self.spec.training
