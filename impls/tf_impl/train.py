@@ -122,14 +122,28 @@ def run_trial(spec: TrialSpec, seed: int, threads: int = 1) -> dict[str, Any]:
         out: dict[str, Any] = experiment.run(spec, seed, threads)
         return out
     t0 = time.perf_counter()
-    dtype = spec.training.dtype
-    split = data.load(spec.data, seed, dtype)
-    n_in = split.x_train.shape[1]
-    w0 = init.initial_weights(spec.model, n_in, split.n_outputs, seed, dtype)
-    engine = engine_for(spec, n_in, split.n_outputs)
-    engine.reset(w0, seed)
+    split = data.load(spec.data, seed, spec.training.dtype)
+    engine, w0 = setup(spec, seed, split)
     build_s = time.perf_counter() - t0
     result = loop.train(spec, seed, split, engine, w0)
     result["timings"]["build_s"] = build_s
-    result["env"] = {"framework": "tf", "version": tf.__version__, "device": "cpu", "threads": _THREADS[0]}
+    result["env"] = env()
     return result
+
+
+def setup(
+    spec: TrialSpec, seed: int, split: data.Split, w0: dict[str, np.ndarray] | None = None
+) -> tuple[TFEngine, dict[str, np.ndarray]]:
+    """The (cached) engine for `split`, reset to the canonical initial weights of `seed` (or to
+    `w0`); experiments use it to run the shared loop on their own data."""
+    dtype = spec.training.dtype
+    n_in = split.x_train.shape[1]
+    if w0 is None:
+        w0 = init.initial_weights(spec.model, n_in, split.n_outputs, seed, dtype)
+    engine = engine_for(spec, n_in, split.n_outputs)
+    engine.reset(w0, seed)
+    return engine, w0
+
+
+def env() -> dict[str, Any]:
+    return {"framework": "tf", "version": tf.__version__, "device": "cpu", "threads": _THREADS[0]}
