@@ -60,7 +60,9 @@ def bn_state_summary(before: dict[str, np.ndarray], after: dict[str, np.ndarray]
         ratio = va / vb
     finite = np.isfinite(ratio) & (ratio > 0)
     return {
-        "bn/last_step_log10_var_ratio": float(np.mean(np.log10(ratio[finite]))) if finite.any() else float("nan"),
+        "bn/last_step_log10_var_ratio": float(np.mean(np.log10(ratio[finite])))
+        if finite.any()
+        else float("nan"),
         "bn/last_step_mean_shift": float(np.mean(np.abs(ma - mb)) / max(float(np.mean(np.abs(mb))), 1e-12)),
     }
 
@@ -112,11 +114,18 @@ def small_last_batch(spec: Any, seed: int, split: data.Split, engine: loop.Engin
             "bn/nan_in_weights": nan_weights,
             "bn/cannot_cope": float(errors > 0 or bad_loss > 0 or nan_stats > 0 or nan_weights > 0),
             "bn/tiny_steps_taken": float(tiny_steps),
-            "bn/min_running_var": float(min(float(np.min(v)) for k, v in weights.items() if k.endswith("/var"))),
+            "bn/min_running_var": float(
+                min(float(np.min(v)) for k, v in weights.items() if k.endswith("/var"))
+            ),
         }
     )
     if not nan_weights:
-        found.update({f"test/{k}": v for k, v in metrics.score(engine.outputs(split.x_test), split.y_test, head).items()})
+        found.update(
+            {
+                f"test/{k}": v
+                for k, v in metrics.score(engine.outputs(split.x_test), split.y_test, head).items()
+            }
+        )
     return {
         "metrics": found,
         "curves": {},
@@ -145,7 +154,9 @@ def transfer(spec: Any, seed: int, setup: Any) -> dict[str, Any]:
     start = time.perf_counter()
     if mode in ("finetune", "frozen"):
         pre = class_split(full, tuple(p["pre_classes"]), None, seed)
-        pre_spec = dataclasses.replace(spec, training=dataclasses.replace(t, epochs=p["pre_epochs"], frozen=()))
+        pre_spec = dataclasses.replace(
+            spec, training=dataclasses.replace(t, epochs=p["pre_epochs"], frozen=())
+        )
         engine, w0 = setup(pre_spec, seed, pre)
         out = loop.train(pre_spec, seed, pre, engine, w0)
         found.update({f"pre/{k}": v for k, v in out["metrics"].items() if k.startswith("test/")})
@@ -154,7 +165,9 @@ def transfer(spec: Any, seed: int, setup: Any) -> dict[str, Any]:
         w_fresh = {**w_fresh, **body}
     fine_spec = spec
     if mode == "frozen":
-        fine_spec = dataclasses.replace(spec, training=dataclasses.replace(t, frozen=("conv", "dense", "norm", "dnorm")))
+        fine_spec = dataclasses.replace(
+            spec, training=dataclasses.replace(t, frozen=("conv", "dense", "norm", "dnorm"))
+        )
     engine, w0 = setup(fine_spec, seed, fine, w_fresh)
     out = loop.train(fine_spec, seed, fine, engine, w0)
     out["metrics"].update(found)

@@ -276,7 +276,10 @@ def _check_cnn(m: CNN) -> list[tuple[bool, str]]:
         (m.head in HEADS, f"model.head={m.head!r}, expected one of {HEADS}"),
         (m.norm in CNN_NORMS, f"model.norm={m.norm!r}, expected one of {CNN_NORMS}"),
         (m.norm_position in ("before", "after"), f"model.norm_position={m.norm_position!r}"),
-        (m.weight_norm in WEIGHT_NORMS, f"model.weight_norm={m.weight_norm!r}, expected one of {WEIGHT_NORMS}"),
+        (
+            m.weight_norm in WEIGHT_NORMS,
+            f"model.weight_norm={m.weight_norm!r}, expected one of {WEIGHT_NORMS}",
+        ),
         (all(c.pool in POOLS for c in m.convs), f"model.convs pool must be one of {POOLS}"),
         (all(min(s) >= 1 for s in shapes), f"model.convs shrink the image {m.image} to nothing: {shapes}"),
         (group_ok, f"model.groups={m.groups} must divide every conv's channels"),

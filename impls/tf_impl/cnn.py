@@ -7,6 +7,7 @@ then 'VALID'), never 'same' (asymmetric at stride 2 in TF). Named differences: K
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import keras
@@ -29,7 +30,9 @@ class Linear(keras.layers.Layer):
         self.stride, self.padding, self.conv = stride, padding, len(shape) == 4
         out = shape[-1]
         self.v = self.add_weight(shape=shape, initializer="zeros", name="kernel")
-        self.b = self.add_weight(shape=(out,), initializer="zeros", name="bias") if self.wn != "cosine" else None
+        self.b = (
+            self.add_weight(shape=(out,), initializer="zeros", name="bias") if self.wn != "cosine" else None
+        )
         self.g = self.add_weight(shape=(out,), initializer="ones", name="g") if self.wn == "weight" else None
 
     def weight(self) -> tf.Tensor:
@@ -105,7 +108,7 @@ class CNNNet(keras.Model):
         ]
         self.conv_norms = [_norm(m, c.channels, dtype) for c in m.convs]
         widths = [cnn_flat_features(m), *m.dense]
-        self.dense = [Linear(m, (a, b), dtype=dtype) for a, b in zip(widths, widths[1:], strict=False)]
+        self.dense = [Linear(m, (a, b), dtype=dtype) for a, b in itertools.pairwise(widths)]
         self.dense_norms = [_norm(m, w, dtype) for w in m.dense]
         self.drop = keras.layers.Dropout(m.dropout, dtype=dtype)
         self.head = keras.layers.Dense(n_out, dtype=dtype)

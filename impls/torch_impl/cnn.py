@@ -6,6 +6,7 @@ in Keras. Conv kernels are OIHW here, canonical (kh, kw, in, out): perm (3, 2, 0
 
 from __future__ import annotations
 
+import itertools
 from typing import cast
 
 import torch
@@ -98,7 +99,7 @@ class CNNNet(nn.Module):
         )
         self.conv_norms = nn.ModuleList(_norm(m, c.channels, True) for c in m.convs)
         widths = [cnn_flat_features(m), *m.dense]
-        self.dense = nn.ModuleList(Linear(m, (b, a)) for a, b in zip(widths, widths[1:], strict=False))
+        self.dense = nn.ModuleList(Linear(m, (b, a)) for a, b in itertools.pairwise(widths))
         self.dense_norms = nn.ModuleList(_norm(m, w, False) for w in m.dense)
         self.drop = nn.Dropout(m.dropout)
         self.head = nn.Linear(widths[-1], n_out)

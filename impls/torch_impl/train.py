@@ -100,4 +100,9 @@ def setup(
 
 
 def env() -> dict[str, Any]:
-    return {"framework": "torch", "version": torch.__version__, "device": "cpu", "threads": torch.get_num_threads()}
+    return {
+        "framework": "torch",
+        "version": torch.__version__,
+        "device": "cpu",
+        "threads": torch.get_num_threads(),
+    }
