@@ -46,6 +46,7 @@ class BnAfterActivation(Claim):
         position = "before" if point["position"] == "none" else point["position"]
         act = point["activation"]
         init = spec.Init("he_normal" if act == "relu" else "glorot_uniform")
+        model: spec.ModelSpec
         if point["arch"] == "mlp":
             model = spec.MLP(depth=2, width=64, activation=act, init=init, norm=norm, norm_position=position)
         else:

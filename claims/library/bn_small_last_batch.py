@@ -61,6 +61,7 @@ class BnSmallLastBatch(Claim):
     figures = []
 
     def spec(self, point, profile):
+        model: spec.ModelSpec
         if point["arch"] == "mlp":
             model = spec.MLP(depth=2, width=64, init=spec.Init("he_normal"), norm="batch")
         else:

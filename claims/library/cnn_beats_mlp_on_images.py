@@ -36,6 +36,7 @@ class CnnBeatsMlpOnImages(Claim):
 
     def spec(self, point, profile):
         steps, n = STEPS[profile], point["n_train"]
+        model: spec.ModelSpec
         if point["model"] == "cnn":
             model = spec.CNN(convs=(spec.Conv(8, pool="max"), spec.Conv(16, pool="max")))
         else:
