@@ -5,7 +5,7 @@ from claims import Claim, Expect, spec
 
 class TransferLearningSmallData(Claim):
     name = "transfer-learning-small-data"
-    version = 1
+    version = 2  # v1 asked for 140 labels per class; class 7 has only 137 training images (failed trials)
     title = "With few labels, a network pretrained on a related task beats training from scratch"
     section = "G. Architectures and transfer"
     source = (
@@ -25,15 +25,15 @@ class TransferLearningSmallData(Claim):
         "verified here."
     )
     operationalisation = (
-        "Pretrain on all training images of digits 0-4, then fit digits 5-9 with 20, 50 or 140 labels per class "
-        "(140 instead of the catalog's 200: digits has ~144 training images per class) for the same number of "
+        "Pretrain on all training images of digits 0-4, then fit digits 5-9 with 20, 50 or 130 labels per class "
+        "(130 instead of the catalog's 200: digits has 133-149 training images per class of 5-9) for the same number of "
         "updates: 'finetune' = pretrained body + fresh head, all updated; 'frozen' = only the fresh head updated; "
         "'scratch' = fresh weights (the same fresh head). Test accuracy on all test images of 5-9. The note "
         "holds if fine-tuning beats scratch by at least 1 point, and the frozen body beats scratch by at least 1 "
         "point, per label budget (conditions; the gain is expected to shrink with more labels). lr 1e-2 was set "
         "after a first look at 1e-3 left the head-only fit unconverged within the budget (all arms share it)."
     )
-    factors = {"mode": ["scratch", "frozen", "finetune"], "per_class": [20, 50, 140]}
+    factors = {"mode": ["scratch", "frozen", "finetune"], "per_class": [20, 50, 130]}
     seeds = {"smoke": 1, "quick": 5, "full": 20}
     metrics = ["test/accuracy", "test/loss", "pre/test/accuracy"]
     expect = [
