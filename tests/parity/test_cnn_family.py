@@ -3,8 +3,9 @@ Keras give the same forward outputs and kernel gradients (float64), the BN diffe
 one, a short SGD trajectory stays together, frozen parameters stay put, and BN batch-statistics
 inference agrees. Mutations at the bottom show the checks can fail (flatten order, 'same' padding).
 
-Measured on the dev machine (float64): outputs <= 6e-15 abs, gradients <= 2e-15 relative to the
-largest entry, 5-step trajectory kernels <= 1e-14; tolerances are set with ~1000x headroom."""
+Measured on the dev machine (float64, the cases below): outputs <= 6e-15 abs, gradients <= 2e-15
+relative to the largest entry; tolerances 1e-11 (>1000x headroom). The 5-step trajectory tolerance
+(1e-10 abs) was set, not measured: it passes, its observed figure is not recorded yet."""
 
 from __future__ import annotations
 
