@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from impls.spec import MLP, Autoencoder, Init, ModelSpec
+from impls.spec import CNN, MLP, Autoencoder, Init, ModelSpec, cnn_flat_features, cnn_shapes
 
 Weights = dict[str, np.ndarray]
 
@@ -117,8 +117,48 @@ def autoencoder_weights(model: Autoencoder, n_in: int, n_out: int, seed: int) ->
     return w
 
 
+def _norm_weights(w: Weights, prefix: str, kind: str, width: int) -> None:
+    if kind != "none":
+        w[f"{prefix}/gamma"] = np.ones(width)
+        w[f"{prefix}/beta"] = np.zeros(width)
+    if kind == "batch":
+        w[f"{prefix}/mean"] = np.zeros(width)
+        w[f"{prefix}/var"] = np.ones(width)
+
+
+def cnn_weights(model: CNN, n_in: int, n_out: int, seed: int) -> Weights:
+    """conv{i}/kernel (kh, kw, in, out), conv{i}/bias (none under cosine norm), conv{i}/g (out,)
+    (learned weight norm only), norm{i}/* (channels,); dense{j}/..., dnorm{j}/*; head/*."""
+    shapes = cnn_shapes(model)
+    if n_in != int(np.prod(model.image)):
+        raise ValueError(f"model.image={model.image} does not match {n_in} input features")
+    w: Weights = {}
+
+    def layer(name: str, shape: tuple[int, ...], norm: str) -> None:
+        w[f"{name}/kernel"] = draw(model.init, shape, param_rng(seed, f"{name}/kernel"))
+        if model.weight_norm != "cosine":
+            w[f"{name}/bias"] = np.full((shape[-1],), model.bias_init)
+        if model.weight_norm == "weight":
+            w[f"{name}/g"] = np.ones(shape[-1])
+        _norm_weights(w, norm, model.norm, shape[-1])
+
+    for i, conv in enumerate(model.convs):
+        layer(f"conv{i}", (conv.kernel, conv.kernel, shapes[i][2], conv.channels), f"norm{i}")
+    fan = cnn_flat_features(model)
+    for j, width in enumerate(model.dense):
+        layer(f"dense{j}", (fan, width), f"dnorm{j}")
+        fan = width
+    w["head/kernel"] = draw(model.head_init, (fan, n_out), param_rng(seed, "head/kernel"))
+    w["head/bias"] = np.zeros(n_out)
+    return w
+
+
 # family name -> maker(model, n_in, n_out, seed); a family added to the spec registers here.
-MAKERS: dict[str, Callable[..., Weights]] = {"mlp": mlp_weights, "autoencoder": autoencoder_weights}
+MAKERS: dict[str, Callable[..., Weights]] = {
+    "mlp": mlp_weights,
+    "autoencoder": autoencoder_weights,
+    "cnn": cnn_weights,
+}
 
 
 def initial_weights(model: ModelSpec, n_in: int, n_out: int, seed: int, dtype: str) -> Weights:

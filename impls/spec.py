@@ -102,6 +102,85 @@ class MLP(ModelSpec):
 Model = ModelSpec
 
 
+# ---- CNN family (issue 7) -------------------------------------------------------------------
+CNN_NORMS = ("none", "batch", "layer", "group", "instance")
+WEIGHT_NORMS = ("none", "weight", "weight_fixed_g", "cosine")
+POOLS = ("none", "max", "avg")
+
+
+@dataclass(frozen=True)
+class Conv:
+    """One conv layer: `kernel` x `kernel`, `channels` out, `stride`, and `padding` zeros added on
+    EVERY side before a 'valid' convolution (never 'same': at stride 2 TF's 'same' pads
+    asymmetrically, torch symmetrically). `pool` (max|avg, window = stride = `pool_size`, 'valid')
+    follows the activation (and the norm, when it is placed after the activation)."""
+
+    channels: int
+    kernel: int = 3
+    stride: int = 1
+    padding: int = 1
+    pool: str = "none"
+    pool_size: int = 2
+
+
+@dataclass(frozen=True)
+class CNN(ModelSpec):
+    """Flat input (batch, H*W*C) -> image (H, W, C) -> conv layers -> [global average pool] ->
+    flatten -> `dense` hidden layers -> head.
+
+    Layout conventions (both impls): the flat input and every flatten are in (H, W, C) order (torch
+    permutes NCHW -> NHWC before flattening); conv kernels are canonical (kh, kw, in, out) (Keras
+    HWIO; torch's OIHW is a `perm` in `canonical()`).
+    A hidden layer (conv or dense) is W*x + b -> [norm] -> act -> [norm] -> [pool] -> [dropout, dense
+    only], the norm placed by `norm_position`. Norms on conv layers: batch (per channel over N,H,W),
+    layer (over C,H,W, per-channel affine = group norm with 1 group, Wu & He 2018), group (`groups`),
+    instance (per sample and channel over H,W); on dense hidden layers layer/group/instance fall
+    back to layer norm over the features. BN momentum is the torch convention (module docstring).
+    `weight_norm` re-parameterises every hidden layer's kernel (not the head's): "weight" is
+    w = g * v / ||v|| per output unit (Salimans & Kingma 2016, g learned, init 1); "weight_fixed_g"
+    the same with g fixed to 1; "cosine" replaces w.x by
+    (w.x) / (sqrt(||w||^2 + eps) * sqrt(||x||^2 + eps)), x the receptive field (zero padding
+    included), without bias (Luo et al. 2017); eps keeps the gradient finite where x = 0."""
+
+    image: tuple[int, int, int] = (8, 8, 1)  # (H, W, C) of the flat input
+    convs: tuple[Conv, ...] = (Conv(16, pool="max"), Conv(32, pool="max"))
+    dense: tuple[int, ...] = ()
+    global_pool: bool = False  # global average pooling over H, W before the flatten
+    activation: str = "relu"
+    init: Init = Init("he_normal")
+    head_init: Init = Init("glorot_uniform")
+    bias_init: float = 0.0
+    norm: str = "none"
+    norm_position: str = "before"
+    groups: int = 4
+    bn_momentum: float = 0.1
+    norm_eps: float = 1e-5
+    weight_norm: str = "none"
+    cosine_eps: float = 1e-6
+    dropout: float = 0.0  # on every dense hidden layer's output
+    family: ClassVar[str] = "cnn"
+
+
+def cnn_shapes(m: CNN) -> list[tuple[int, int, int]]:
+    """(H, W, C) after every conv layer (after its pool), input first; pure arithmetic so the
+    checker, `impls.init` and both impls agree on shapes."""
+    h, w, c = m.image
+    out = [(h, w, c)]
+    for conv in m.convs:
+        h = (h + 2 * conv.padding - conv.kernel) // conv.stride + 1
+        w = (w + 2 * conv.padding - conv.kernel) // conv.stride + 1
+        c = conv.channels
+        if conv.pool != "none":
+            h, w = h // conv.pool_size, w // conv.pool_size
+        out.append((h, w, c))
+    return out
+
+
+def cnn_flat_features(m: CNN) -> int:
+    h, w, c = cnn_shapes(m)[-1]
+    return c if m.global_pool else h * w * c
+
+
 @dataclass(frozen=True)
 class Optimizer:
     """Every hyper-parameter explicit. `momentum` is torch's (heavy-ball, dampening 0), which equals
@@ -144,6 +223,10 @@ class Training:
     l2: float = 0.0  # 0.5 * l2 * sum(kernel**2) added to the loss (kernels only, not biases)
     loss_reduction: Literal["mean", "sum"] = "mean"
     drop_last: bool = False
+    # Canonical-name prefixes (e.g. "conv", "dense") whose parameters the optimiser does not update
+    # (transfer learning with a frozen body). Only the optimiser skips them: BN running statistics
+    # of a frozen layer still follow the batches in train mode, in both frameworks.
+    frozen: tuple[str, ...] = ()
     diverge_above: float = 1e6  # a loss above this (or non-finite) marks the trial diverged
     early_stopping: EarlyStopping | None = None  # needs per-epoch evaluation (eval_every=0)
     # Max-norm constraint (Srivastava et al. 2014, sec. 5.1): after every update each hidden unit's
@@ -278,8 +361,29 @@ def _check_mlp(m: MLP) -> list[tuple[bool, str]]:
     ]
 
 
+def _check_cnn(m: CNN) -> list[tuple[bool, str]]:
+    shapes = cnn_shapes(m)
+    group_ok = all(c.channels % m.groups == 0 for c in m.convs) if m.norm == "group" else True
+    return [
+        (m.activation in ACTIVATIONS, f"model.activation={m.activation!r}, expected one of {ACTIVATIONS}"),
+        (m.init.name in INITIALISERS, f"model.init={m.init.name!r}, expected one of {INITIALISERS}"),
+        (m.head_init.name in INITIALISERS, f"model.head_init={m.head_init.name!r}"),
+        (m.head in HEADS, f"model.head={m.head!r}, expected one of {HEADS}"),
+        (m.norm in CNN_NORMS, f"model.norm={m.norm!r}, expected one of {CNN_NORMS}"),
+        (m.norm_position in ("before", "after"), f"model.norm_position={m.norm_position!r}"),
+        (
+            m.weight_norm in WEIGHT_NORMS,
+            f"model.weight_norm={m.weight_norm!r}, expected one of {WEIGHT_NORMS}",
+        ),
+        (all(c.pool in POOLS for c in m.convs), f"model.convs pool must be one of {POOLS}"),
+        (all(min(s) >= 1 for s in shapes), f"model.convs shrink the image {m.image} to nothing: {shapes}"),
+        (group_ok, f"model.groups={m.groups} must divide every conv's channels"),
+        (0.0 <= m.dropout < 1.0, "model dropout must be in [0, 1)"),
+    ]
+
+
 # family name -> checks of its fields; a family added to the spec adds its checker here.
-FAMILY_CHECKS: dict[str, Any] = {"mlp": _check_mlp, "autoencoder": _check_autoencoder}
+FAMILY_CHECKS: dict[str, Any] = {"mlp": _check_mlp, "autoencoder": _check_autoencoder, "cnn": _check_cnn}
 
 
 def validate(spec: TrialSpec) -> None:

@@ -54,7 +54,9 @@ class TFEngine:
         t, m = spec.training, spec.model
         dtype = getattr(tf, t.dtype)
         self.net = models.build(m, n_in, n_out, t.dtype)
-        params = self.net.trainable_variables
+        frozen = t.frozen
+        skip = {id(v) for name, (v, _) in self.net.canonical().items() if frozen and name.startswith(frozen)}
+        params = [v for v in self.net.trainable_variables if id(v) not in skip]
         self.opt = optim.make_optimizer(spec.optimizer, params)
         x_sig = tf.TensorSpec([None, n_in], dtype)
         y_sig = tf.TensorSpec([None], tf.int64) if m.head != "mse" else tf.TensorSpec([None, n_out], dtype)
@@ -123,7 +125,7 @@ class TFEngine:
 
 def engine_for(spec: TrialSpec, n_in: int, n_out: int) -> TFEngine:
     t = spec.training
-    key = (spec.model, spec.optimizer, t.dtype, t.l2, t.loss_reduction, t.max_norm, n_in, n_out)
+    key = (spec.model, spec.optimizer, t.dtype, t.l2, t.loss_reduction, t.max_norm, t.frozen, n_in, n_out)
     if key not in _ENGINES:
         if len(_ENGINES) >= 64:  # bound memory in a long-lived worker
             _ENGINES.pop(next(iter(_ENGINES)))
@@ -139,14 +141,28 @@ def run_trial(spec: TrialSpec, seed: int, threads: int = 1) -> dict[str, Any]:
         out: dict[str, Any] = experiment.run(spec, seed, threads)
         return out
     t0 = time.perf_counter()
-    dtype = spec.training.dtype
-    split = data.load(spec.data, seed, dtype)
-    n_in = split.x_train.shape[1]
-    w0 = init.initial_weights(spec.model, n_in, split.n_outputs, seed, dtype)
-    engine = engine_for(spec, n_in, split.n_outputs)
-    engine.reset(w0, seed)
+    split = data.load(spec.data, seed, spec.training.dtype)
+    engine, w0 = setup(spec, seed, split)
     build_s = time.perf_counter() - t0
     result = loop.train(spec, seed, split, engine, w0)
     result["timings"]["build_s"] = build_s
-    result["env"] = {"framework": "tf", "version": tf.__version__, "device": "cpu", "threads": _THREADS[0]}
+    result["env"] = env()
     return result
+
+
+def setup(
+    spec: TrialSpec, seed: int, split: data.Split, w0: dict[str, np.ndarray] | None = None
+) -> tuple[TFEngine, dict[str, np.ndarray]]:
+    """The (cached) engine for `split`, reset to the canonical initial weights of `seed` (or to
+    `w0`); experiments use it to run the shared loop on their own data."""
+    dtype = spec.training.dtype
+    n_in = split.x_train.shape[1]
+    if w0 is None:
+        w0 = init.initial_weights(spec.model, n_in, split.n_outputs, seed, dtype)
+    engine = engine_for(spec, n_in, split.n_outputs)
+    engine.reset(w0, seed)
+    return engine, w0
+
+
+def env() -> dict[str, Any]:
+    return {"framework": "tf", "version": tf.__version__, "device": "cpu", "threads": _THREADS[0]}

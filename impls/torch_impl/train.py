@@ -23,7 +23,9 @@ def pin_threads(n: int) -> None:
 class TorchEngine:
     def __init__(self, spec: TrialSpec, net: Any) -> None:  # any family's net (kernels(), forward(x, keep))
         self.spec, self.net = spec, net
-        self.opt = optim.make_optimizer(spec.optimizer, net.parameters())
+        frozen = spec.training.frozen
+        skip = {id(t) for name, (t, _) in net.canonical().items() if frozen and name.startswith(frozen)}
+        self.opt = optim.make_optimizer(spec.optimizer, [p for p in net.parameters() if id(p) not in skip])
 
     def _loss(self, x: np.ndarray, y: np.ndarray) -> torch.Tensor:
         t = self.spec.training
@@ -88,22 +90,35 @@ def run_trial(spec: TrialSpec, seed: int, threads: int = 1) -> dict[str, Any]:
         experiment = importlib.import_module(f"impls.torch_impl.experiments.{spec.experiment}")
         out: dict[str, Any] = experiment.run(spec, seed, threads)
         return out
-    torch.manual_seed(seed % (2**63))  # dropout masks
     t0 = time.perf_counter()
-    dtype = spec.training.dtype
-    split = data.load(spec.data, seed, dtype)
-    n_in = split.x_train.shape[1]
-    w0 = init.initial_weights(spec.model, n_in, split.n_outputs, seed, dtype)
-    net = models.build(spec.model, n_in, split.n_outputs, dtype)
-    models.load_weights(net, w0)
-    engine = TorchEngine(spec, net)
+    split = data.load(spec.data, seed, spec.training.dtype)
+    engine, w0 = setup(spec, seed, split)
     build_s = time.perf_counter() - t0
     result = loop.train(spec, seed, split, engine, w0)
     result["timings"]["build_s"] = build_s
-    result["env"] = {
+    result["env"] = env()
+    return result
+
+
+def setup(
+    spec: TrialSpec, seed: int, split: data.Split, w0: dict[str, np.ndarray] | None = None
+) -> tuple[TorchEngine, dict[str, np.ndarray]]:
+    """A fresh engine for `split`, from the canonical initial weights of `seed` (or from `w0`);
+    experiments use it to run the shared loop on their own data."""
+    torch.manual_seed(seed % (2**63))  # dropout masks
+    dtype = spec.training.dtype
+    n_in = split.x_train.shape[1]
+    if w0 is None:
+        w0 = init.initial_weights(spec.model, n_in, split.n_outputs, seed, dtype)
+    net = models.build(spec.model, n_in, split.n_outputs, dtype)
+    models.load_weights(net, w0)
+    return TorchEngine(spec, net), w0
+
+
+def env() -> dict[str, Any]:
+    return {
         "framework": "torch",
         "version": torch.__version__,
         "device": "cpu",
         "threads": torch.get_num_threads(),
     }
-    return result
