@@ -59,7 +59,7 @@ class SeluSelfNormalizing(Claim):
         return spec.TrialSpec(
             data=spec.Data("digits", n_train=self.by_profile(profile, 200, None, None)),
             model=spec.MLP(
-                depth=point["depth"],
+                depth=self.by_profile(profile, 4, point["depth"], point["depth"]),
                 width=self.by_profile(profile, 16, 64, 256),
                 activation=act,
                 init=spec.Init(init),
