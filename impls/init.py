@@ -5,7 +5,8 @@ initialiser difference, and two arms of a comparison share every parameter whose
 initialiser agree (each parameter draws from its own stream, keyed by the trial seed and its name).
 
 Canonical layout: dense kernels (in, out); biases (out,); norm gamma/beta/mean/var (features,).
-Names: hidden{i}/kernel, hidden{i}/bias, norm{i}/gamma|beta|mean|var, head/kernel, head/bias.
+Names: hidden{i}/kernel, hidden{i}/bias, norm{i}/gamma|beta|mean|var, gate{i}/kernel|bias (highway
+transform gate of hidden layers 1.., (width, width)), head/kernel, head/bias.
 Autoencoders (`autoencoder_layout`): conv kernels (kh, kw, in, out) as in Keras (torch's OIHW is a
 permutation of it); conv_enc{i}, enc{i}, code (or mu and logvar), dec{j}, conv_dec{j}.
 """
@@ -70,6 +71,9 @@ def mlp_weights(model: MLP, n_in: int, n_out: int, seed: int) -> Weights:
         if model.norm == "batch":
             w[f"norm{i}/mean"] = np.zeros(model.width)
             w[f"norm{i}/var"] = np.ones(model.width)
+        if model.highway and i > 0:
+            w[f"gate{i}/kernel"] = draw(model.init, (fan, model.width), param_rng(seed, f"gate{i}/kernel"))
+            w[f"gate{i}/bias"] = np.full((model.width,), model.highway_gate_bias)
         fan = model.width
     w["head/kernel"] = draw(model.head_init, (fan, n_out), param_rng(seed, "head/kernel"))
     w["head/bias"] = np.zeros(n_out)

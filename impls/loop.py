@@ -28,6 +28,9 @@ class Engine(Protocol):
     def grad_norms(self, x: np.ndarray, y: np.ndarray) -> list[float]:
         """Per-layer ||dL/dW|| of the kernels (hidden0.., head last) without updating."""
 
+    def act_grad_vars(self, x: np.ndarray, y: np.ndarray) -> list[float]:
+        """Per hidden layer, Var(dL/dh) over (batch, units) of its post-activation output h (train mode)."""
+
     def activations(self, x: np.ndarray) -> list[np.ndarray]:
         """Eval-mode post-activation outputs of each hidden layer."""
 
@@ -119,16 +122,22 @@ def train(
             found.update(metrics.layer_summaries("probe/grad_norm", engine.grad_norms(px, py), at))
         if step in probes.activation_stats_at:
             found.update(metrics.activation_summaries(engine.activations(px), at))
+        if step in probes.act_grad_var_at:
+            found.update(metrics.layer_spread("probe/act_grad_var", engine.act_grad_vars(px, py), at))
+
+    reached: list[int] = []  # first evaluation step at which train/loss <= t.target_loss
 
     stopped: list[bool] = []
 
     def record(step: int, batch_losses: list[float]) -> None:
         if batch_losses:
             curves.setdefault("train/batch_loss", []).append([step, float(np.mean(batch_losses))])
-        evals = evaluate(engine, split, head)
-        for k, v in evals.items():
+        scores = evaluate(engine, split, head)
+        for k, v in scores.items():
             curves.setdefault(k, []).append([step, v])
-        if stop is not None and stop(evals):
+        if t.target_loss is not None and not reached and scores.get("train/loss", math.inf) <= t.target_loss:
+            reached.append(step)
+        if stop is not None and stop(scores):
             stopped.append(True)
 
     stopper = EarlyStopper(t.early_stopping, engine) if t.early_stopping else None
@@ -172,6 +181,8 @@ def train(
     final = {} if diverged else end_of_training(spec, engine, split, w0, curves, stopper, epochs_run)
     final.update(found)
     final["train/steps"] = float(step)
+    if t.target_loss is not None and not diverged:
+        final["train/steps_to_target"] = float(reached[0] if reached else step + 1)
     if epoch_losses:
         final["train/epoch_loss"] = float(np.mean(epoch_losses))
     return {"metrics": final, "curves": curves, "diverged": diverged, "timings": {"train_s": train_s}}

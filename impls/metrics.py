@@ -57,6 +57,16 @@ def layer_summaries(prefix: str, norms: list[float], at: int | str) -> dict[str,
     return out
 
 
+def layer_spread(prefix: str, values: list[float], at: int | str) -> dict[str, float]:
+    """`{prefix}/layer{i}@{at}` per hidden layer plus `{prefix}/log10_spread@{at}`: log10(max / min)
+    over the layers, 0 when every layer has the same value (inf if one of them is 0)."""
+    out = {f"{prefix}/layer{i}@{at}": float(v) for i, v in enumerate(values)}
+    if values:
+        lo, hi = min(values), max(values)
+        out[f"{prefix}/log10_spread@{at}"] = float(np.log10(hi / lo)) if lo > 0 else float("inf")
+    return out
+
+
 def activation_summaries(acts: list[np.ndarray], at: int | str) -> dict[str, float]:
     """Per hidden layer (post-activation, (batch, units)): mean, std, fraction of exact zeros,
     fraction of units that are zero on every example of the probe batch (dead units)."""
@@ -72,7 +82,8 @@ def activation_summaries(acts: list[np.ndarray], at: int | str) -> dict[str, flo
 
 def weight_change(w0: dict[str, np.ndarray], w1: dict[str, np.ndarray]) -> dict[str, float]:
     """||W_end - W_0|| / ||W_0|| per kernel, in layer order (hidden0.., head last)."""
-    kernels = [k for k in w0 if k.endswith("/kernel")]  # insertion order = layer order
+    # insertion order = layer order; highway gates are not layers of their own
+    kernels = [k for k in w0 if k.endswith("/kernel") and not k.startswith("gate")]
     norms = [float(np.linalg.norm(w1[k] - w0[k]) / max(float(np.linalg.norm(w0[k])), 1e-30)) for k in kernels]
     out = {f"probe/weight_change/layer{i}": v for i, v in enumerate(norms)}
     ratio = _log10_ratio(norms)

@@ -81,6 +81,12 @@ class MLP(ModelSpec):
     A hidden layer is Dense -> [norm] -> act -> [norm] -> [dropout], with the norm placed by
     `norm_position` ("before" or "after" the activation). With `residual`, hidden layers 2..depth
     add their input: h = h + layer(h) (the first layer changes the width, so it has no skip).
+    With `highway` (Srivastava et al. 2015), hidden layers 2..depth mix their input and output
+    through a transform gate T = sigmoid(h @ W_T + b_T), carry 1 - T: h = T * layer(h) + (1 - T) * h;
+    W_T is drawn with `init`, b_T starts at `highway_gate_bias` (negative: the net starts near
+    the identity). `dropout_kind` "alpha" is alpha-dropout (Klambauer et al. 2017) for SELU nets:
+    dropped units are set to SELU's negative saturation, then an affine map restores mean 0 and
+    variance 1; "standard" is inverted dropout.
     """
 
     depth: int = 2
@@ -96,6 +102,9 @@ class MLP(ModelSpec):
     bn_momentum: float = 0.1  # torch convention, see the module docstring
     norm_eps: float = 1e-5
     residual: bool = False
+    highway: bool = False
+    highway_gate_bias: float = -2.0
+    dropout_kind: str = "standard"  # standard | alpha (on the hidden layers' outputs)
     family: ClassVar[str] = "mlp"
 
 
@@ -218,6 +227,9 @@ class Training:
     epochs: int = 1
     batch_size: int = 32
     max_steps: int | None = None  # stop after this many updates, whatever the epoch
+    # records `train/steps_to_target`: the first evaluation step whose full training-set loss is
+    # <= target_loss; a trial that never gets there records the steps it ran + 1 (never nan)
+    target_loss: float | None = None
     eval_every: int = 0  # evaluate every N updates; 0 = at the end of every epoch
     dtype: str = "float32"
     l2: float = 0.0  # 0.5 * l2 * sum(kernel**2) added to the loss (kernels only, not biases)
@@ -244,6 +256,9 @@ class Probes:
     grad_norms_at: tuple[int, ...] = ()  # per-layer L2 norm of dL/dW on a fixed probe batch
     activation_stats_at: tuple[int, ...] = ()  # per-layer mean, std, fraction of exact zeros
     weight_change: bool = False  # per-layer ||W_end - W_0|| / ||W_0||
+    # per-layer variance of the back-propagated gradient dL/dh w.r.t. each hidden layer's
+    # post-activation output h (Glorot & Bengio 2010's "back-propagated gradients"), train mode
+    act_grad_var_at: tuple[int, ...] = ()
     probe_batch: int = 256  # examples (from the training pool) used by the probes
     weight_norms: bool = False  # per hidden layer: max and mean L2 norm of a unit's incoming weights
     # Curve summaries (need per-epoch evaluation, eval_every=0): `curve_at` epochs (1-based) record
@@ -358,6 +373,8 @@ def _check_mlp(m: MLP) -> list[tuple[bool, str]]:
         (m.norm_position in ("before", "after"), f"model.norm_position={m.norm_position!r}"),
         (m.depth >= 0 and m.width >= 1, f"model depth={m.depth} width={m.width}"),
         (0.0 <= m.dropout < 1.0 and 0.0 <= m.input_dropout < 1.0, "model dropout must be in [0, 1)"),
+        (m.dropout_kind in ("standard", "alpha"), f"model.dropout_kind={m.dropout_kind!r}"),
+        (not (m.residual and m.highway), "model: residual and highway are exclusive"),
     ]
 
 

@@ -30,6 +30,18 @@ ACT = {
 }
 
 
+# SELU's negative saturation -lambda*alpha (Klambauer et al. 2017), where alpha-dropout puts dropped units.
+SELU_SAT = -1.7580993408473766
+
+
+def alpha_dropout(x: tf.Tensor, keep: tf.Tensor, p: float) -> tf.Tensor:
+    """Alpha-dropout with a given keep mask (1 = kept), same formula as the torch sibling:
+    a * (x * keep + sat * (1 - keep)) + b, a = ((1-p)(1 + p sat^2))^-1/2, b = -a p sat. Not Keras'
+    AlphaDropout, so both frameworks share one written formula (only the random masks differ)."""
+    a = ((1.0 - p) * (1.0 + p * SELU_SAT**2)) ** -0.5
+    return a * (x * keep + SELU_SAT * (1.0 - keep)) - a * p * SELU_SAT
+
+
 class MLPNet(keras.Model):
     """x (batch, n_in) -> logits (batch, n_out). See `impls.spec.MLP` for the layer order."""
 
@@ -49,6 +61,9 @@ class MLPNet(keras.Model):
             return None
 
         self.norms = [norm() for _ in range(m.depth)]
+        # highway transform gates of hidden layers 1..depth-1 (gates[i - 1] belongs to layer i)
+        self.gates = [keras.layers.Dense(m.width, dtype=dtype) for _ in range(m.depth - 1) if m.highway]
+        self.alpha_seed = keras.random.SeedGenerator(0) if m.dropout_kind == "alpha" else None
         self.drop = keras.layers.Dropout(m.dropout, dtype=dtype)
         self.in_drop = keras.layers.Dropout(m.input_dropout, dtype=dtype)
         self.head = keras.layers.Dense(n_out, dtype=dtype)
@@ -61,6 +76,8 @@ class MLPNet(keras.Model):
             shape = (None, self.m.width)
             if norm is not None:
                 norm.build(shape)
+        for gate in self.gates:
+            gate.build(shape)
         self.head.build(shape)
         self.built = True
 
@@ -76,9 +93,23 @@ class MLPNet(keras.Model):
                 z = norm(self.act(z), training=training)
             if keep is not None:
                 keep.append(z)
-            z = self.drop(z, training=training) if self.m.dropout else z
-            h = h + z if self.m.residual and i > 0 else z
+            z = self._dropout(z, training)
+            if self.m.highway and i > 0:
+                t = tf.sigmoid(self.gates[i - 1](h))  # transform gate; carry = 1 - t
+                h = t * z + (1.0 - t) * h
+            else:
+                h = h + z if self.m.residual and i > 0 else z
         return self.head(h)
+
+    def _dropout(self, z: tf.Tensor, training: bool) -> tf.Tensor:
+        if not self.m.dropout:
+            return z
+        if self.m.dropout_kind == "alpha":
+            if not training:
+                return z
+            u = keras.random.uniform(tf.shape(z), dtype=z.dtype, seed=self.alpha_seed)
+            return alpha_dropout(z, tf.cast(u >= self.m.dropout, z.dtype), self.m.dropout)
+        return self.drop(z, training=training)
 
     def kernels(self) -> list[tf.Variable]:
         return [lin.kernel for lin in self.hidden] + [self.head.kernel]
@@ -96,6 +127,9 @@ class MLPNet(keras.Model):
             if isinstance(norm, keras.layers.BatchNormalization):
                 out[f"norm{i}/mean"] = (norm.moving_mean, None)
                 out[f"norm{i}/var"] = (norm.moving_variance, None)
+            if self.m.highway and i > 0:
+                out[f"gate{i}/kernel"] = (self.gates[i - 1].kernel, None)
+                out[f"gate{i}/bias"] = (self.gates[i - 1].bias, None)
         out["head/kernel"] = (self.head.kernel, None)
         out["head/bias"] = (self.head.bias, None)
         return out
@@ -104,6 +138,8 @@ class MLPNet(keras.Model):
         for i, d in enumerate((self.drop, self.in_drop)):
             if d.rate > 0:  # Keras makes no seed generator for a zero rate
                 d.seed_generator.state.assign(np.array([seed % (2**31), i], dtype=np.int64))
+        if self.alpha_seed is not None:
+            self.alpha_seed.state.assign(np.array([seed % (2**31), 2], dtype=np.int64))
 
 
 def build(m: ModelSpec, n_in: int, n_out: int, dtype: str) -> keras.Model:

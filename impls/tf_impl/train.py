@@ -61,8 +61,10 @@ class TFEngine:
         x_sig = tf.TensorSpec([None, n_in], dtype)
         y_sig = tf.TensorSpec([None], tf.int64) if m.head != "mse" else tf.TensorSpec([None, n_out], dtype)
 
-        def loss_fn(x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
-            loss = losses.head_loss(self.net(x, training=True), y, m.head, t.loss_reduction)
+        def loss_fn(x: tf.Tensor, y: tf.Tensor, keep: list[tf.Tensor] | None = None) -> tf.Tensor:
+            # Keras' __call__ copies a list argument, so a net asked to fill `keep` is called via .call
+            out = self.net(x, training=True) if keep is None else self.net.call(x, training=True, keep=keep)
+            loss = losses.head_loss(out, y, m.head, t.loss_reduction)
             extra = getattr(self.net, "extra_loss", None)  # a model's own term (VAE KL), same trace
             extra_term = extra(t.loss_reduction) if extra is not None else None
             if extra_term is not None:
@@ -86,6 +88,14 @@ class TFEngine:
                 loss = loss_fn(x, y)
             return [tf.norm(g) for g in tape.gradient(loss, self.net.kernels())]
 
+        @tf.function(input_signature=[x_sig, y_sig], autograph=False)
+        def act_grad_vars(x: tf.Tensor, y: tf.Tensor) -> list[tf.Tensor]:
+            # Var of dL/dh over (batch, units) per hidden layer's post-activation output h, train mode.
+            keep: list[tf.Tensor] = []
+            with tf.GradientTape() as tape:
+                loss = loss_fn(x, y, keep)
+            return [tf.math.reduce_variance(g) for g in tape.gradient(loss, keep)]
+
         @tf.function(input_signature=[x_sig], autograph=False)
         def outputs(x: tf.Tensor) -> tf.Tensor:
             return self.net(x, training=False)
@@ -93,11 +103,11 @@ class TFEngine:
         @tf.function(input_signature=[x_sig], autograph=False)
         def activations(x: tf.Tensor) -> list[tf.Tensor]:
             keep: list[tf.Tensor] = []
-            # Keras.__call__ copies list arguments, so `keep` would stay empty: call the layer body.
-            self.net.call(x, training=False, keep=keep)
+            self.net.call(x, training=False, keep=keep)  # not __call__: it would fill a copy of keep
             return keep
 
         self._step, self._grad_norms, self._outputs, self._acts = step, grad_norms, outputs, activations
+        self._act_grad_vars = act_grad_vars
 
     def reset(self, weights: dict[str, np.ndarray], seed: int) -> None:
         models.load_weights(self.net, weights)
@@ -112,6 +122,9 @@ class TFEngine:
 
     def grad_norms(self, x: np.ndarray, y: np.ndarray) -> list[float]:
         return [float(g) for g in self._grad_norms(x, y)]
+
+    def act_grad_vars(self, x: np.ndarray, y: np.ndarray) -> list[float]:
+        return [float(v) for v in self._act_grad_vars(x, y)]
 
     def activations(self, x: np.ndarray) -> list[np.ndarray]:
         return [np.asarray(a) for a in self._acts(x)]

@@ -26,6 +26,18 @@ ACT = {
 }
 
 
+# SELU's negative saturation -lambda*alpha (Klambauer et al. 2017), where alpha-dropout puts dropped units.
+SELU_SAT = -1.7580993408473766
+
+
+def alpha_dropout(x: torch.Tensor, keep: torch.Tensor, p: float) -> torch.Tensor:
+    """Alpha-dropout with a given keep mask (1 = kept), same formula as the TF sibling:
+    a * (x * keep + sat * (1 - keep)) + b, a = ((1-p)(1 + p sat^2))^-1/2, b = -a p sat, so zero-mean
+    unit-variance inputs stay zero-mean unit-variance (Klambauer et al. 2017, eq. 11)."""
+    a = ((1.0 - p) * (1.0 + p * SELU_SAT**2)) ** -0.5
+    return a * (x * keep + SELU_SAT * (1.0 - keep)) - a * p * SELU_SAT
+
+
 class MLPNet(nn.Module):
     """x (batch, n_in) -> logits (batch, n_out). See `impls.spec.MLP` for the layer order."""
 
@@ -41,6 +53,8 @@ class MLPNet(nn.Module):
             "layer": lambda: nn.LayerNorm(m.width, eps=m.norm_eps),
         }[m.norm]
         self.norms = nn.ModuleList(norm() for _ in range(m.depth))
+        # highway transform gates of hidden layers 1..depth-1 (gates[i - 1] belongs to layer i)
+        self.gates = nn.ModuleList(nn.Linear(m.width, m.width) for _ in range(m.depth - 1) if m.highway)
         self.drop = nn.Dropout(m.dropout)
         self.in_drop = nn.Dropout(m.input_dropout)
         self.head = nn.Linear(widths[-1], n_out)
@@ -52,10 +66,22 @@ class MLPNet(nn.Module):
             z = self.act(norm(z)) if self.m.norm_position == "before" else norm(self.act(z))
             if keep is not None:
                 keep.append(z)
-            z = self.drop(z)
-            h = h + z if self.m.residual and i > 0 else z
+            z = self._dropout(z)
+            if self.m.highway and i > 0:
+                t = torch.sigmoid(self.gates[i - 1](h))  # transform gate; carry = 1 - t
+                h = t * z + (1.0 - t) * h
+            else:
+                h = h + z if self.m.residual and i > 0 else z
         out: torch.Tensor = self.head(h)
         return out
+
+    def _dropout(self, z: torch.Tensor) -> torch.Tensor:
+        if self.m.dropout_kind == "alpha":
+            if not self.training or self.m.dropout == 0.0:
+                return z
+            keep = (torch.rand_like(z) >= self.m.dropout).to(z.dtype)
+            return alpha_dropout(z, keep, self.m.dropout)
+        return self.drop(z)
 
     def kernels(self) -> list[torch.Tensor]:
         return [cast(nn.Linear, lin).weight for lin in self.hidden] + [self.head.weight]
@@ -74,6 +100,10 @@ class MLPNet(nn.Module):
                 assert norm.running_mean is not None and norm.running_var is not None
                 out[f"norm{i}/mean"] = (norm.running_mean, None)
                 out[f"norm{i}/var"] = (norm.running_var, None)
+            if self.m.highway and i > 0:
+                gate = cast(nn.Linear, self.gates[i - 1])
+                out[f"gate{i}/kernel"] = (gate.weight, (1, 0))
+                out[f"gate{i}/bias"] = (gate.bias, None)
         out["head/kernel"] = (self.head.weight, (1, 0))
         out["head/bias"] = (self.head.bias, None)
         return out

@@ -27,11 +27,10 @@ class TorchEngine:
         skip = {id(t) for name, (t, _) in net.canonical().items() if frozen and name.startswith(frozen)}
         self.opt = optim.make_optimizer(spec.optimizer, [p for p in net.parameters() if id(p) not in skip])
 
-    def _loss(self, x: np.ndarray, y: np.ndarray) -> torch.Tensor:
+    def _loss(self, x: np.ndarray, y: np.ndarray, keep: list[torch.Tensor] | None = None) -> torch.Tensor:
         t = self.spec.training
-        loss = losses.head_loss(
-            self.net(torch.from_numpy(x)), torch.from_numpy(y), self.spec.model.head, t.loss_reduction
-        )
+        out = self.net(torch.from_numpy(x)) if keep is None else self.net(torch.from_numpy(x), keep)
+        loss = losses.head_loss(out, torch.from_numpy(y), self.spec.model.head, t.loss_reduction)
         extra = getattr(self.net, "extra_loss", None)  # a model's own term (VAE KL), from this forward
         extra_term = extra(t.loss_reduction) if extra is not None else None
         if extra_term is not None:
@@ -68,6 +67,13 @@ class TorchEngine:
         self.net.train()
         grads = torch.autograd.grad(self._loss(x, y), self.net.kernels())
         return [float(g.norm()) for g in grads]
+
+    def act_grad_vars(self, x: np.ndarray, y: np.ndarray) -> list[float]:
+        # Var of dL/dh over (batch, units) for each hidden layer's post-activation output h, train mode.
+        self.net.train()
+        keep: list[torch.Tensor] = []
+        grads = torch.autograd.grad(self._loss(x, y, keep), keep)
+        return [float(g.var(unbiased=False)) for g in grads]
 
     def activations(self, x: np.ndarray) -> list[np.ndarray]:
         self.net.eval()
