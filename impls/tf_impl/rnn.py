@@ -9,6 +9,8 @@ match; the parity tests compare with dropout off and check the mask semantics se
 
 from __future__ import annotations
 
+from typing import Any
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -46,6 +48,17 @@ class Layer:
                 for key in ("mean", "var"):
                     self.running[f"{part}_{key}"] = var(f"{q}_{part}_{key}", (steps, width), trainable=False)
 
+    def values(self) -> dict[str, tf.Tensor]:
+        """Every variable read once per call: using Keras variables inside the unrolled loop costs
+        a conversion per use, which made tracing 4x slower."""
+        out = {"kernel": self.kernel, "recurrent": self.recurrent, "bias": self.bias}
+        if self.recurrent_bias is not None:
+            out["recurrent_bias"] = self.recurrent_bias
+        out.update({f"{k}_gamma": v for k, v in self.gamma.items()})
+        out.update({f"{k}_beta": v for k, v in self.beta.items()})
+        out.update(self.running)
+        return {k: tf.convert_to_tensor(v) for k, v in out.items()}
+
 
 class RNNNet(keras.Model):
     """x (batch, T * features) -> outputs (batch, n_out)."""
@@ -72,8 +85,9 @@ class RNNNet(keras.Model):
         u = tf.random.stateless_uniform(tf.stack([batch, units]), seed=seed, dtype=self.dt)
         return tf.cast(u >= p, self.dt) / (1.0 - p)
 
-    def _norm(self, z: tf.Tensor, lay: Layer, part: str, t: int, training: bool, stats: dict) -> tf.Tensor:
-        """z (batch, units) -> normalised * gamma (+ beta for c)."""
+    def _norm(self, z: tf.Tensor, w: dict, part: str, t: Any, training: bool, stats: dict) -> tf.Tensor:
+        """z (batch, units) -> normalised * gamma (+ beta for c); w: the layer's values read once;
+        t: the step (int or scalar tensor); training batch norm puts its statistics in `stats`."""
         m = self.m
         if m.norm == "layer":
             mu, var = tf.nn.moments(z, axes=[1], keepdims=True)
@@ -81,23 +95,64 @@ class RNNNet(keras.Model):
             mu, var = tf.nn.moments(z, axes=[0])
             n = tf.cast(tf.shape(z)[0], z.dtype)
             unbiased = var * n / tf.maximum(n - 1.0, 1.0)
-            stats.setdefault(part, []).append((tf.stop_gradient(mu), tf.stop_gradient(unbiased)))
+            stats[f"{part}_mean"], stats[f"{part}_var"] = tf.stop_gradient(mu), tf.stop_gradient(unbiased)
         else:  # running statistics of this time step
-            mu, var = lay.running[f"{part}_mean"][t], lay.running[f"{part}_var"][t]
-        out = (z - mu) / tf.sqrt(var + m.norm_eps) * lay.gamma[part]
-        return out + lay.beta[part] if part in lay.beta else out
+            mu, var = tf.gather(w[f"{part}_mean"], t), tf.gather(w[f"{part}_var"], t)
+        out = (z - mu) / tf.sqrt(var + m.norm_eps) * w[f"{part}_gamma"]
+        return out + w[f"{part}_beta"] if f"{part}_beta" in w else out
 
-    def _update_running(self, lay: Layer, stats: dict) -> None:
-        """running = (1 - momentum) * running + momentum * batch stat, per time step (T, units);
-        unbiased batch variance, as the torch impl (the spec's convention)."""
-        mom = self.m.bn_momentum
-        for part, pairs in stats.items():
-            for key, new in (
-                ("mean", tf.stack([a for a, _ in pairs])),
-                ("var", tf.stack([b for _, b in pairs])),
-            ):
-                run = lay.running[f"{part}_{key}"]
-                run.assign((1.0 - mom) * run + mom * new)
+    def _step(self, w: dict, xt: tf.Tensor, h: tf.Tensor, c: tf.Tensor, t: Any, masks: tuple, training: bool):
+        """One time step of one layer: (h, c, this step's batch-norm statistics)."""
+        m, (d_x, d_h), stats = self.m, masks, {}
+        wx = tf.matmul(xt if d_x is None else xt * d_x, w["kernel"])
+        wh = tf.matmul(h if d_h is None else h * d_h, w["recurrent"])
+        if m.norm != "none":
+            wx = self._norm(wx, w, "x", t, training, stats)
+            wh = self._norm(wh, w, "h", t, training, stats)
+        if m.cell == "rnn":
+            h = tf.tanh(wx + wh + w["bias"])
+        elif m.cell == "lstm":
+            i, f, g, o = tf.split(wx + wh + w["bias"], 4, axis=1)
+            c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
+            cn = self._norm(c, w, "c", t, training, stats) if m.norm != "none" else c
+            h = tf.sigmoid(o) * tf.tanh(cn)
+        else:  # gru, reset-after form
+            xr, xz, xn = tf.split(wx + w["bias"], 3, axis=1)
+            hr, hz, hn = tf.split(wh, 3, axis=1)
+            r, z = tf.sigmoid(xr + hr), tf.sigmoid(xz + hz)
+            n = tf.tanh(xn + r * (hn + w["recurrent_bias"]))
+            h = (1.0 - z) * n + z * h
+        return h, c, stats
+
+    def _unrolled(self, w: dict, xs: tf.Tensor, h: tf.Tensor, masks: tuple, training: bool):
+        """Python loop over T (eager, or when every h_t must be a tensor of its own):
+        xs (T, batch, in) -> outputs (T, batch, H), statistics {name: (T, units)}."""
+        c, outs, stats = h, [], []
+        for t in range(self.steps):
+            h, c, st = self._step(w, xs[t], h, c, t, masks, training)
+            outs.append(h)
+            stats.append(st)
+        return outs, {k: tf.stack([st[k] for st in stats]) for k in stats[0]}
+
+    def _looped(self, w: dict, xs: tf.Tensor, h: tf.Tensor, masks: tuple, training: bool):
+        """The same steps in a tf.while_loop: the traced graph does not grow with T (an unrolled
+        T = 8 LSTM with layer norm took ~10 s to trace on the shared CPU)."""
+        keys = [k for k in self.rnn[0].running if training and self.m.norm == "batch"]
+        arrays = [tf.TensorArray(self.dt, size=self.steps) for _ in range(len(keys) + 1)]
+
+        def body(t, h, c, *arrays):
+            h, c, st = self._step(w, tf.gather(xs, t), h, c, t, masks, training)
+            return (
+                t + 1,
+                h,
+                c,
+                arrays[0].write(t, h),
+                *[a.write(t, st[k]) for a, k in zip(arrays[1:], keys, strict=True)],
+            )
+
+        res = tf.while_loop(lambda t, *_: t < self.steps, body, (tf.constant(0), h, h, *arrays))
+        outs = res[3].stack()  # (T, batch, H)
+        return outs, {k: a.stack() for k, a in zip(keys, res[4:], strict=True)}
 
     # -- forward --------------------------------------------------------------------------------
     def call(
@@ -107,47 +162,29 @@ class RNNNet(keras.Model):
         keep: list[tf.Tensor] | None = None,
         states: list[tf.Tensor] | None = None,
     ) -> tf.Tensor:
-        """keep: each layer's last state (batch, H); states: the top layer's h_t for every t."""
+        """keep: each layer's last state (batch, H); states: the top layer's h_t for every t
+        (asks for the unrolled loop, so that each h_t is a tensor the tape can differentiate)."""
         m = self.m
         batch = tf.shape(x)[0]
         seq = tf.reshape(x, [batch, self.steps, m.features])  # (batch, T, features)
-        inputs = [seq[:, t] for t in range(self.steps)]
+        xs = tf.transpose(seq, [1, 0, 2])  # (T, batch, features)
+        unroll = states is not None or tf.executing_eagerly()
         for lay in self.rnn:
-            d_x = self._mask(batch, int(inputs[0].shape[1]), m.input_dropout, training)
+            w = lay.values()
+            d_x = self._mask(batch, int(xs.shape[2]), m.input_dropout, training)
             d_h = self._mask(batch, m.hidden, m.recurrent_dropout, training)
-            h = tf.zeros(tf.stack([batch, m.hidden]), self.dt)
-            c = tf.zeros(tf.stack([batch, m.hidden]), self.dt)
-            stats: dict = {}
-            outs = []
-            for t, xt in enumerate(inputs):
-                wx = tf.matmul(xt if d_x is None else xt * d_x, lay.kernel)
-                wh = tf.matmul(h if d_h is None else h * d_h, lay.recurrent)
-                if m.norm != "none":
-                    wx = self._norm(wx, lay, "x", t, training, stats)
-                    wh = self._norm(wh, lay, "h", t, training, stats)
-                if m.cell == "rnn":
-                    h = tf.tanh(wx + wh + lay.bias)
-                elif m.cell == "lstm":
-                    i, f, g, o = tf.split(wx + wh + lay.bias, 4, axis=1)
-                    c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
-                    cn = self._norm(c, lay, "c", t, training, stats) if m.norm != "none" else c
-                    h = tf.sigmoid(o) * tf.tanh(cn)
-                else:  # gru, reset-after form
-                    assert lay.recurrent_bias is not None
-                    xr, xz, xn = tf.split(wx + lay.bias, 3, axis=1)
-                    hr, hz, hn = tf.split(wh, 3, axis=1)
-                    r, z = tf.sigmoid(xr + hr), tf.sigmoid(xz + hz)
-                    n = tf.tanh(xn + r * (hn + lay.recurrent_bias))
-                    h = (1.0 - z) * n + z * h
-                outs.append(h)
-            if stats:
-                self._update_running(lay, stats)
+            h0 = tf.zeros(tf.stack([batch, m.hidden]), self.dt)
+            run = self._unrolled if unroll else self._looped
+            outs, stats = run(w, xs, h0, (d_x, d_h), training)
+            if stats:  # running = (1 - momentum) * running + momentum * batch stat, per step
+                for k, new in stats.items():
+                    lay.running[k].assign((1.0 - m.bn_momentum) * lay.running[k] + m.bn_momentum * new)
+            last = outs[-1]
             if keep is not None:
-                keep.append(h)
-            inputs = outs
+                keep.append(last)
+            xs = tf.stack(outs) if isinstance(outs, list) else outs
         if states is not None:
-            states.extend(inputs)
-        last = inputs[-1]
+            states.extend(outs)
         d_o = self._mask(batch, m.hidden, m.output_dropout, training)
         return self.head(last if d_o is None else last * d_o)
 

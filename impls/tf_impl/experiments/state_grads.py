@@ -20,11 +20,15 @@ from impls.tf_impl import losses, train
 def state_grad_norms(net: Any, x: np.ndarray, y: np.ndarray, head: str) -> list[float]:
     hs: list[tf.Tensor] = []
     with tf.GradientTape() as tape:
+        # net.call, not net(...): Keras' __call__ in eager mode hands `call` copies of list
+        # arguments, so the collected tensors never reached `hs` (found by the smoke run).
         if hasattr(net, "steps"):  # rnn: states, mlp: keep
-            out = net(tf.constant(x), training=False, states=hs)
+            out = net.call(tf.constant(x), training=False, states=hs)
         else:
-            out = net(tf.constant(x), training=False, keep=hs)
+            out = net.call(tf.constant(x), training=False, keep=hs)
         loss = losses.head_loss(out, tf.constant(y), head, "mean")
+    if not hs:
+        raise RuntimeError("the model handed back no hidden states")
     return [float(tf.norm(g)) for g in tape.gradient(loss, hs)]
 
 

@@ -24,6 +24,8 @@ def state_grad_norms(net: Any, x: np.ndarray, y: np.ndarray, head: str) -> list[
     xt = torch.from_numpy(x)
     out = net(xt, states=hs) if hasattr(net, "steps") else net(xt, hs)  # rnn: states, mlp: keep
     loss = losses.head_loss(out, torch.from_numpy(y), head, "mean")
+    if not hs:
+        raise RuntimeError("the model handed back no hidden states")
     return [float(g.norm()) for g in torch.autograd.grad(loss, hs)]
 
 
