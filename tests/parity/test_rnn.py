@@ -181,3 +181,30 @@ def test_short_training_trajectories_match():
     # observed 4e-15 after 20 updates
     for k in ("test/loss", "train/loss", "train/epoch_loss"):
         assert abs(a["metrics"][k] - b["metrics"][k]) < 1e-10, k
+
+
+@pytest.mark.parametrize("net", ["rnn", "lstm", "mlp"])
+def test_state_grads_experiment_matches(net):
+    """The per-step (rnn) / per-layer (mlp) gradient norms of the state_grads experiment."""
+    from impls.tf_impl import train as tf_train
+    from impls.torch_impl import train as torch_train
+
+    model: spec.ModelSpec = (
+        spec.MLP(depth=5, width=6, activation="tanh", head="mse")
+        if net == "mlp"
+        else spec.RNN(cell=net, features=2, hidden=6, head="mse")
+    )
+    s = spec.TrialSpec(
+        data=spec.Data("adding", params=(("n", 100), ("seed", 0), ("steps", 5)), standardize=False),
+        model=model,
+        optimizer=spec.Optimizer("adam", lr=0.01),
+        training=spec.Training(epochs=1, batch_size=20, max_steps=3, dtype="float64"),
+        probes=spec.Probes(probe_batch=50),
+        experiment="state_grads",
+    )
+    a = torch_train.run_trial(s, 2)["metrics"]
+    b = tf_train.run_trial(s, 2)["metrics"]
+    keys = [k for k in a if k.startswith("probe/state_grad/")]
+    assert len(keys) == 2 * (5 + 3) and set(keys) <= set(b)
+    for k in keys:  # observed 1e-15 relative
+        assert a[k] == pytest.approx(b[k], rel=1e-9, abs=1e-12), k
