@@ -103,7 +103,8 @@ class RNNNet(keras.Model):
 
     def _step(self, w: dict, xt: tf.Tensor, h: tf.Tensor, c: tf.Tensor, t: Any, masks: tuple, training: bool):
         """One time step of one layer: (h, c, this step's batch-norm statistics)."""
-        m, (d_x, d_h), stats = self.m, masks, {}
+        m, (d_x, d_h) = self.m, masks
+        stats: dict[str, tf.Tensor] = {}
         wx = tf.matmul(xt if d_x is None else xt * d_x, w["kernel"])
         wh = tf.matmul(h if d_h is None else h * d_h, w["recurrent"])
         if m.norm != "none":

@@ -17,7 +17,7 @@ def test_adding_problem_markers_targets_and_baseline():
     assert np.all(marks.sum(1) == 2)
     assert np.all(marks[:, :6].sum(1) == 1) and np.all(marks[:, 6:].sum(1) == 1)  # one per half
     np.testing.assert_allclose((seq[:, :, 0] * marks).sum(1), y[:, 0])
-    assert ADDING_BASELINE_MSE == pytest.approx(((y - 1.0) ** 2).mean(), abs=0.005)
+    assert ((y - 1.0) ** 2).mean() == pytest.approx(ADDING_BASELINE_MSE, abs=0.005)
 
 
 def test_copy_task_label_is_the_first_symbol_only():
