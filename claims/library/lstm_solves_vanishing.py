@@ -56,6 +56,10 @@ class LstmSolvesVanishing(Claim):
     ]
     figures = [("curve", "test/loss"), ("profile", "probe/state_grad/step")]
 
+    # Quick cost: 124 s torch / 147 s tf wall on the shared 2-core box (~8 jobs at once); CPU time is
+    # well below that. 150 updates at T = 10 and 30 are the least that separate the cells from the
+    # baseline (30 trials of hand-written recurrent cells); cutting seeds below 5 would leave no verdict.
+
     def spec(self, point, profile):
         steps = LENGTHS[profile][point["length"]]
         updates = self.by_profile(profile, 4, 150, 5000)
