@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from impls.spec import CNN, MLP, Autoencoder, Init, ModelSpec, cnn_flat_features, cnn_shapes
+from impls.spec import CNN, GATES, MLP, RNN, Autoencoder, Init, ModelSpec, cnn_flat_features, cnn_shapes
 
 Weights = dict[str, np.ndarray]
 
@@ -157,11 +157,54 @@ def cnn_weights(model: CNN, n_in: int, n_out: int, seed: int) -> Weights:
     return w
 
 
+def rnn_weights(model: RNN, n_in: int, n_out: int, seed: int) -> Weights:
+    """Sequence family (see `impls.spec.RNN`). Layer l: rnn{l}/kernel (in, G*H), rnn{l}/recurrent
+    (H, G*H), rnn{l}/bias (G*H,), GRU rnn{l}/recurrent_bias (H,) (b_hn); with a norm
+    norm{l}/x_gamma, h_gamma (G*H,), LSTM also norm{l}/c_gamma, c_beta (H,); batch norm adds the
+    per-time-step running statistics norm{l}/{x,h}_{mean,var} (T, G*H) and LSTM c_{mean,var} (T, H).
+    Each gate block is drawn on its own (fan_in = in or H, fan_out = H), from its own stream, so an
+    orthogonal recurrent init makes every gate's U orthogonal."""
+    gates, h = GATES[model.cell], model.hidden
+    steps = n_in // model.features
+    names = {"rnn": "h", "lstm": "ifgo", "gru": "rzn"}[model.cell]
+    w: Weights = {}
+    fan = model.features
+    for layer in range(model.layers):
+        p = f"rnn{layer}"
+        for key, init, rows in (("kernel", model.kernel_init, fan), ("recurrent", model.recurrent_init, h)):
+            blocks = [draw(init, (rows, h), param_rng(seed, f"{p}/{key}/{g}")) for g in names]
+            w[f"{p}/{key}"] = np.concatenate(blocks, axis=1)
+        bias = np.full((gates * h,), model.bias_init)
+        if model.cell == "lstm":
+            bias[h : 2 * h] = model.forget_bias
+        w[f"{p}/bias"] = bias
+        if model.cell == "gru":
+            w[f"{p}/recurrent_bias"] = np.full((h,), model.bias_init)
+        if model.norm != "none":
+            q = f"norm{layer}"
+            w[f"{q}/x_gamma"] = np.full((gates * h,), model.norm_gamma)
+            w[f"{q}/h_gamma"] = np.full((gates * h,), model.norm_gamma)
+            if model.cell == "lstm":
+                w[f"{q}/c_gamma"] = np.full((h,), model.norm_gamma)
+                w[f"{q}/c_beta"] = np.zeros(h)
+        if model.norm == "batch":
+            for part, width in (("x", gates * h), ("h", gates * h), ("c", h)):
+                if part == "c" and model.cell != "lstm":
+                    continue
+                w[f"{q}/{part}_mean"] = np.zeros((steps, width))
+                w[f"{q}/{part}_var"] = np.ones((steps, width))
+        fan = h
+    w["head/kernel"] = draw(model.head_init, (h, n_out), param_rng(seed, "head/kernel"))
+    w["head/bias"] = np.zeros(n_out)
+    return w
+
+
 # family name -> maker(model, n_in, n_out, seed); a family added to the spec registers here.
 MAKERS: dict[str, Callable[..., Weights]] = {
     "mlp": mlp_weights,
     "autoencoder": autoencoder_weights,
     "cnn": cnn_weights,
+    "rnn": rnn_weights,
 }
 
 

@@ -156,3 +156,20 @@ def curve_stats(curves: dict[str, list[list[float]]]) -> dict[str, float]:
         out[f"curve/{part}/plateau_epoch"] = float(plateau + 1)
         out[f"curve/{part}/gain_after_plateau"] = float(best_after[plateau] - acc[plateau])
     return out
+
+
+def state_grad_summaries(norms: list[float], at: int | str) -> dict[str, float]:
+    """Back-propagated gradient norms ||dL/dh_i|| per time step (or per layer of an MLP), i = 0
+    the first step / layer, the loss reading the last. `log10_decay_per_step` is the least-squares
+    slope of log10 ||dL/dh_i|| against the distance to the loss (T - 1 - i): a per-step factor of
+    10**slope (< 1 vanishing). `log10_first_last` = log10(||dL/dh_0|| / ||dL/dh_{T-1}||)."""
+    g = np.asarray(norms, dtype=np.float64)
+    out = {f"probe/state_grad/step{i}@{at}": float(v) for i, v in enumerate(g)}
+    if len(g) >= 2 and np.all(g > 0):
+        logs = np.log10(g)
+        dist = np.arange(len(g))[::-1].astype(np.float64)
+        slope = float(np.polyfit(dist, logs, 1)[0])
+        out[f"probe/state_grad/log10_decay_per_step@{at}"] = slope
+        out[f"probe/state_grad/factor_per_step@{at}"] = float(10.0**slope)
+        out[f"probe/state_grad/log10_first_last@{at}"] = float(logs[0] - logs[-1])
+    return out

@@ -108,6 +108,71 @@ class MLP(ModelSpec):
     family: ClassVar[str] = "mlp"
 
 
+# ---------------------------------------------------------------------------------------------
+# Sequence family "rnn" (impls/torch_impl/rnn.py, impls/tf_impl/rnn.py; weights in impls.init)
+# ---------------------------------------------------------------------------------------------
+CELLS = ("rnn", "lstm", "gru")
+GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+
+
+@dataclass(frozen=True)
+class RNN(ModelSpec):
+    """Flat input (batch, T * features) -> (batch, T, features) -> `layers` recurrent layers of
+    `hidden` units -> Dense head on the top layer's last state (many-to-one).
+
+    Both frameworks run the same hand-written cells (no fused kernels), one time step at a time.
+    Per layer, with x_t the layer input, h the previous state, d_x / d_h the dropout masks:
+      wx = (d_x * x_t) @ W ;  wh = (d_h * h) @ U          W: (in, G*H), U: (H, G*H), one bias b
+      norm "layer"/"batch": wx, wh -> N(wx) * gx, N(wh) * gh (Ba et al. 2016; Cooijmans et al. 2016;
+      their betas are left out, `b` plays that role), and for the LSTM c -> N(c) * gc + bc.
+      rnn : h = tanh(wx + wh + b)
+      lstm: i, f, g, o = split(wx + wh + b);  c = s(f) c + s(i) tanh(g);  h = s(o) tanh(N(c))
+      gru : r, z, n = split;  r = s(wx_r + wh_r + b_r);  z = s(wx_z + wh_z + b_z);
+            n = tanh(wx_n + b_n + r * (wh_n + b_hn));  h = (1 - z) n + z h
+    Gate order: LSTM (i, f, g, o) = torch's order = Keras' (i, f, c, o). GRU (r, z, n) is torch's
+    order and its "reset after" form (Keras `reset_after=True`); the only second bias is b_hn
+    (`recurrent_bias`), which that form needs; torch's other b_hh are redundant and not trained.
+    Batch norm keeps separate running statistics per time step (Cooijmans et al. 2016), gammas
+    shared over time; layer norm normalises each example over the G*H (or H for c) units.
+    Dropout (inverted) follows Gal & Ghahramani 2016 and Keras' LSTM/GRU semantics: one mask per
+    sequence, the same at every time step and for every gate; `input_dropout` masks x_t, and
+    `recurrent_dropout` masks h in the recurrent product only. `output_dropout` is a plain Dropout
+    layer on the last state before the head (a "separate Dropout layer")."""
+
+    cell: str = "lstm"
+    features: int = 1  # per time step; T = n_in // features
+    hidden: int = 32
+    layers: int = 1
+    kernel_init: Init = Init("glorot_uniform")  # drawn per gate block (in, H)
+    recurrent_init: Init = Init("orthogonal")  # drawn per gate block (H, H)
+    head_init: Init = Init("glorot_uniform")
+    bias_init: float = 0.0
+    forget_bias: float = 1.0  # LSTM forget-gate bias (Gers et al. 2000; Jozefowicz et al. 2015)
+    norm: str = "none"  # none | layer | batch (per-time-step statistics); rnn and lstm cells only
+    norm_gamma: float = 1.0  # initial gamma (Cooijmans et al. 2016 recommend 0.1 for BN)
+    norm_eps: float = 1e-5
+    bn_momentum: float = 0.1  # torch convention, see the module docstring
+    input_dropout: float = 0.0
+    recurrent_dropout: float = 0.0
+    output_dropout: float = 0.0
+    family: ClassVar[str] = "rnn"
+
+
+def _check_rnn(m: RNN) -> list[tuple[bool, str]]:
+    drops = (m.input_dropout, m.recurrent_dropout, m.output_dropout)
+    return [
+        (m.cell in CELLS, f"model.cell={m.cell!r}, expected one of {CELLS}"),
+        (m.features >= 1 and m.hidden >= 1 and m.layers >= 1, "model features, hidden, layers must be >= 1"),
+        (m.kernel_init.name in INITIALISERS, f"model.kernel_init={m.kernel_init.name!r}"),
+        (m.recurrent_init.name in INITIALISERS, f"model.recurrent_init={m.recurrent_init.name!r}"),
+        (m.head_init.name in INITIALISERS, f"model.head_init={m.head_init.name!r}"),
+        (m.head in HEADS, f"model.head={m.head!r}, expected one of {HEADS}"),
+        (m.norm in NORMS, f"model.norm={m.norm!r}, expected one of {NORMS}"),
+        (m.norm == "none" or m.cell != "gru", "model.norm is implemented for the rnn and lstm cells"),
+        (all(0.0 <= p < 1.0 for p in drops), "model dropouts must be in [0, 1)"),
+    ]
+
+
 Model = ModelSpec
 
 
@@ -400,7 +465,12 @@ def _check_cnn(m: CNN) -> list[tuple[bool, str]]:
 
 
 # family name -> checks of its fields; a family added to the spec adds its checker here.
-FAMILY_CHECKS: dict[str, Any] = {"mlp": _check_mlp, "autoencoder": _check_autoencoder, "cnn": _check_cnn}
+FAMILY_CHECKS: dict[str, Any] = {
+    "mlp": _check_mlp,
+    "autoencoder": _check_autoencoder,
+    "cnn": _check_cnn,
+    "rnn": _check_rnn,
+}
 
 
 def validate(spec: TrialSpec) -> None:
