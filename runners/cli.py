@@ -252,6 +252,8 @@ def parser() -> Parser:
     r.add_argument("--cpus-per-trial", type=_fraction, default=None)
     r.add_argument("--gpus-per-trial", type=_fraction, default=None)
     r.add_argument("--max-retries", type=_positive_int, default=2, help="retries of a crashed worker")
+    r.add_argument("--until-decided", action="store_true", help="add seeds in rounds to undecided claims")
+    r.add_argument("--max-seeds", type=_positive_int, default=40, help="seed cap for --until-decided")
     r.add_argument(
         "--workers", type=_positive_int, default=None, help="CPUs of the embedded Ray (default: all)"
     )

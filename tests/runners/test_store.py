@@ -136,3 +136,33 @@ def test_store_schema_is_real_sqlite(tmp_path: Path) -> None:
     db = sqlite3.connect(tmp_path / "s.db")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("SELECT count(*) FROM trials").fetchone()[0] == 1
+
+
+@pytest.mark.frameworks
+def test_until_decided_adds_seeds_to_an_undecided_claim(
+    tmp_path: Path, claims_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "s.db")
+    args = [
+        "--store",
+        db,
+        "--claims-dir",
+        str(claims_dir),
+        "run",
+        "tiny-claim",
+        "--profile",
+        "smoke",
+        "--backend",
+        "local",
+        "--framework",
+        "torch",
+        "--until-decided",
+        "--max-seeds",
+        "4",
+    ]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    seeds = {r.seed_index for r in Store(db).trials()}
+    # 2 smoke seeds cannot decide a 1-point accuracy effect: one more round at 4 seeds
+    assert "going to 4 seeds" in err and seeds == {0, 1, 2, 3}
+    assert Store(db).claim_meta()["tiny-claim"]["looks"] == 2
