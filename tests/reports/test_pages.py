@@ -93,6 +93,9 @@ def test_method_page_explains_the_rules_and_every_page_links_it(report: Path) ->
 def test_agreement_table_flags_the_claim_whose_frameworks_differ(report: Path) -> None:
     md = (report / "crosscheck.md").read_text()
     assert "The frameworks differ on 1 of 2 claims" in md
+    assert "> - [xss-claim](claims/xss-claim.md): verdicts differ; effect gap\n" in md
+    index = (report / "index.md").read_text()
+    assert "The effect sizes differ between the frameworks in 1 claim" in index
     rows = [line for line in md.splitlines() if line.startswith("| [") or line.startswith("|  |")]
     assert len(rows) == 3  # bn: act=relu and act=tanh; xss: one condition
     bn, bn_tanh, xss = rows
@@ -154,7 +157,7 @@ def test_crosscheck_writes_json_that_the_report_shows(
     assert doc["dtype"] == "float64" and doc["steps"] == 7
     assert [r["measured"] for r in doc["rows"]] == [0.0, None]  # inf is not JSON
     # an older copy of float64 results and an unreadable file
-    old = tmp_path / "crosscheck-float64-old.json"
+    old = tmp_path / "crosscheck-float64.older.json"  # sorts after the newer file
     old.write_text(json.dumps({**doc, "rows": doc["rows"][:1], "steps": 1}))
     os.utime(old, (1e9, 1e9))
     (tmp_path / "crosscheck-float32.json").write_text("{not json")
