@@ -3,9 +3,11 @@ table generated from its verdicts.json (never typed by hand).
 
     python -m reports.snapshot --store results/claimbench.db --out docs/report --readme README.md
 
-rebuilds the report from the store (no training) into a temporary folder, replaces `--out` with
-its Markdown pages, the PNG figures they link and verdicts.json (no HTML: GitHub shows the
-Markdown), and rewrites the README between the two markers below. `scripts/snapshot` runs it.
+rebuilds the report from the store (no training) into a temporary folder, with the regression
+ladder's `crosscheck-<dtype>.json` from `--ladders` (where `scripts/sweep` has `claimbench
+crosscheck` write them), replaces `--out` with its Markdown pages, the PNG figures they link and
+verdicts.json (no HTML: GitHub shows the Markdown), and rewrites the README between the two
+markers below. `scripts/snapshot` runs it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from reports.build import FRAMEWORK_ORDER, _slug, build_report
+from reports.crossframework import LADDER_GLOB
 from reports.render import mdcell
 
 START = "<!-- verdicts:start -->"
@@ -67,9 +70,16 @@ def publish(built: Path, dest: Path) -> list[Path]:
     return copied
 
 
-def snapshot(store: Path, out: Path, readme: Path, profile: str | None = "quick") -> int:
-    """Rebuild the report of `profile` into `out` and the README's verdict table; files written."""
+def snapshot(
+    store: Path, out: Path, readme: Path, profile: str | None = "quick", ladders: Path | None = None
+) -> int:
+    """Rebuild the report of `profile` into `out` and the README's verdict table; files written.
+
+    `ladders`: a folder whose `crosscheck-*.json` the cross-framework page shows (mtimes kept, so
+    the newest per dtype still wins)."""
     with tempfile.TemporaryDirectory(prefix="claimbench-snapshot-") as tmp:
+        for ladder in sorted(ladders.glob(LADDER_GLOB)) if ladders else []:
+            shutil.copy2(ladder, Path(tmp) / ladder.name)
         build_report(store, tmp, profile=profile)
         copied = publish(Path(tmp), out)
     verdicts = json.loads((out / "verdicts.json").read_text(encoding="utf-8"))
@@ -85,11 +95,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default="docs/report")
     p.add_argument("--readme", default="README.md")
     p.add_argument("--profile", default="quick", help="the profile whose trials are published")
+    p.add_argument("--ladders", default="results/report", help="where `claimbench crosscheck` wrote")
     args = p.parse_args(argv)
     if not Path(args.store).exists():
         print(f"snapshot: no store at {args.store}: run `bash scripts/sweep` first", file=sys.stderr)
         return 2
-    n = snapshot(Path(args.store), Path(args.out), Path(args.readme), args.profile)
+    n = snapshot(Path(args.store), Path(args.out), Path(args.readme), args.profile, Path(args.ladders))
     print(f"snapshot: {n} files in {args.out}; verdict table rewritten in {args.readme}", file=sys.stderr)
     return 0
 

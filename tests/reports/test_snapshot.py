@@ -56,13 +56,20 @@ def test_snapshot_publishes_markdown_and_figures_and_regenerates_the_readme(
     out = tmp_path / "docs" / "report"
     (out / "claims").mkdir(parents=True)
     (out / "claims" / "removed-claim.md").write_text("stale")  # a claim since deleted
+    ladders = tmp_path / "results"
+    ladders.mkdir()
+    row = {"rung": 1, "case": "plain", "quantity": "params", "measured": 0.0, "tolerance": 0.0}
+    doc = {"dtype": "float64", "steps": 3, "rows": [{**row, "passed": True, "note": ""}]}
+    (ladders / "crosscheck-float64.json").write_text(json.dumps(doc))
+    args = ["--store", str(store_path), "--out", str(out), "--readme", str(readme), "--ladders", str(ladders)]
 
-    assert snapshot.main(["--store", str(store_path), "--out", str(out), "--readme", str(readme)]) == 0
+    assert snapshot.main(args) == 0
 
     files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert {p.suffix for p in map(Path, files)} == {".md", ".png", ".json"}  # no HTML
     assert {"index.md", "method.md", "crosscheck.md", "verdicts.json"} <= files
     assert "claims/removed-claim.md" not in files
+    assert "### float64: 1/1 checks passed" in (out / "crosscheck.md").read_text()
     for page in out.rglob("*.md"):  # every link of the published pages resolves inside it
         for target in re.findall(r"\]\(([^)]+)\)", page.read_text()):
             assert (page.parent / target).resolve().is_file(), (page, target)
@@ -78,7 +85,7 @@ def test_snapshot_publishes_markdown_and_figures_and_regenerates_the_readme(
     for link in re.findall(r"\]\(([^)]+)\)", text):
         assert (tmp_path / link).is_file(), link
     before = text
-    snapshot.main(["--store", str(store_path), "--out", str(out), "--readme", str(readme)])
+    snapshot.main(args)
     assert readme.read_text() == before  # regenerated, not appended
 
 
