@@ -14,6 +14,7 @@ skips, unless CLAIMBENCH_REQUIRE_BROWSER is set (as `scripts/test` does): then i
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import select
@@ -53,12 +54,20 @@ MATRIX = {
 }
 
 
+def _high(*fds: int) -> tuple[int, ...]:
+    """The descriptors moved to 10 and up, so that none of them is 3 or 4 (dup2 targets below)."""
+    moved = tuple(fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10) for fd in fds)
+    for fd in fds:
+        os.close(fd)
+    return moved
+
+
 class Browser:
     """A headless Chromium and one page (tab), over the DevTools pipe."""
 
     def __init__(self, exe: str, profile_dir: Path) -> None:
-        ours_in, chrome_out = os.pipe()  # Chromium writes fd 4
-        chrome_in, ours_out = os.pipe()  # Chromium reads fd 3
+        ours_in, chrome_out = _high(*os.pipe())  # Chromium writes fd 4
+        chrome_in, ours_out = _high(*os.pipe())  # Chromium reads fd 3
 
         def fds() -> None:
             os.dup2(chrome_in, 3)
