@@ -1,8 +1,12 @@
 """`claimbench report`: rebuild every page from the store (no training).
 
 Writes, under `out_dir`:
-    index.html, index.md            verdict matrix by section, disagreements, not-testable parts
+    index.html, index.md            verdict matrix by section (filterable), disagreements, the sweep's
+                                    date, profile, seeds and environment, not-testable parts
     claims/<name>.html, .md         one page per claim (HTML self-contained: figures inline)
+    crosscheck.html, .md            effect-size agreement across frameworks, and the regression ladder
+                                    (the newest `crosscheck-<dtype>.json` per dtype found in out_dir)
+    method.html, .md                how verdicts are decided, in plain words
     figures/<name>-<i>-<kind>.png   the figures the Markdown pages link to
     verdicts.json                   claim -> {framework: verdict, ..., "agree": bool}
 """
@@ -29,8 +33,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reports import figures, stats
-from reports.render import render_claim, render_index
+from reports import crossframework, figures, stats
+from reports.render import render_claim, render_crosscheck, render_index, render_method
 from reports.table import cell, curves_table, latest, long_table
 from runners.store import Store, TrialRecord
 
@@ -42,6 +46,7 @@ NO_META_SECTION = "Claims without metadata"
 DPI = 80
 MIN_CLAIMS_PER_WORKER = 8
 ENV_MAX_VALUES = 4
+ENV_SUMMARY = ("version", "device", "python", "host")  # the settings named at the top of the index
 ENV_ORDER = (
     "framework",
     "version",
@@ -69,6 +74,7 @@ class ClaimResult:
     diverged: int = 0
     note: str = ""
     evaluated: bool = False
+    gaps: list[dict[str, Any]] = field(default_factory=list)  # crossframework.gaps rows
 
 
 def build_report(
@@ -115,8 +121,11 @@ def build_report(
     frameworks = [f for f in FRAMEWORK_ORDER if any(f in r.cells for r in results)]
     frameworks += sorted({f for r in results for f in r.cells} - set(frameworks))
     index = _index_page(results, used, frameworks, generated)
+    cross = _crosscheck_page(results, out, generated)
     for fmt in ("html", "md"):
         (out / f"index.{fmt}").write_text(render_index(index, fmt), encoding="utf-8")
+        (out / f"crosscheck.{fmt}").write_text(render_crosscheck(cross, fmt), encoding="utf-8")
+        (out / f"method.{fmt}").write_text(render_method(ALPHA, generated, fmt), encoding="utf-8")
     verdicts = {
         r.name: {
             **{fw: v for fw, v in r.cells.items() if v in figures.VERDICT_COLOURS},
@@ -307,6 +316,13 @@ def _claim(
             notes.append(f"The statistics could not be computed: {exc}")
             rows, verdicts = pd.DataFrame(), {}
     agree = stats.frameworks_agree(verdicts) if len(verdicts) > 1 else None
+    level = rows.attrs.get("level", 0.95) if len(rows) else 0.95
+    gaps: list[dict[str, Any]] = []
+    if len(rows) and set(crossframework.PAIR) <= set(present):
+        try:
+            gaps = crossframework.gaps(name, table, list(meta.get("factors", {})), expects, level, rng_seed)
+        except (ValueError, KeyError, TypeError) as exc:
+            notes.append(f"The frameworks' effects could not be compared: {exc}")
 
     figs: list[dict[str, str]] = []
     if len(rows):
@@ -347,8 +363,8 @@ def _claim(
         diverged=sum(n for (_, s), n in status.items() if s == "diverged"),
         note="no claim metadata stored" if not meta else ("not run" if not records else stats_error),
         evaluated=bool(verdicts),
+        gaps=gaps,
     )
-    level = rows.attrs.get("level", 0.95) if len(rows) else 0.95
     page = {
         **{k: meta.get(k, "") for k in ("title", "section", "source", "literature", "literature_effect")},
         **{k: meta.get(k, "") for k in ("operationalisation", "origin")},
@@ -493,6 +509,10 @@ def _index_page(
                 "title": r.title,
                 "note": r.note,
                 "cells": cells,
+                # what the verdict filter matches: the verdicts shown, "none" for a cell without one
+                "filter": " ".join(
+                    sorted({v if v in figures.VERDICT_COLOURS else "none" for v in cells.values()})
+                ),
                 "agree": r.agree,
                 "profile": r.profile,
                 "seeds": ", ".join(f"{fw} {r.seeds[fw]}" for fw in _order(r.seeds))
@@ -505,7 +525,21 @@ def _index_page(
         )
     order = sorted(sections, key=lambda s: (s in (NO_SECTION, NO_META_SECTION), s == NO_META_SECTION, s))
     stamps = [t for r in used if (t := r.finished or r.started)]
+    env = _environment(used)
+    seeds: dict[str, list[int]] = defaultdict(list)
+    for r in results:
+        for fw, n in r.seeds.items():
+            seeds[fw].append(n)
     return {
+        "seeds_summary": ", ".join(
+            f"{fw} {min(seeds[fw])}" + (f"–{max(seeds[fw])}" if max(seeds[fw]) > min(seeds[fw]) else "")
+            for fw in _order(seeds)
+        ),
+        "env_summary": [
+            (block["framework"], "; ".join(f"{k} {v}" for k, v in block["items"] if k in ENV_SUMMARY))
+            for block in env
+        ],
+        "filters": [*figures.VERDICT_COLOURS, "none"],
         "generated": generated,
         "profiles": sorted({r.profile for r in used}, key=lambda p: PROFILE_RANK.get(p, -1)),
         "n_trials": len(used),
@@ -515,7 +549,37 @@ def _index_page(
         "frameworks": frameworks,
         "sections": [{"name": s, "claims": sections[s]} for s in order],
         "disagreements": [c for s in order for c in sections[s] if c["agree"] is False],
-        "env": _environment(used),
+        "n_gap_flagged": sum(any(g["flagged"] for g in r.gaps) for r in results),
+        "env": env,
+    }
+
+
+def _crosscheck_page(results: list[ClaimResult], out: Path, generated: str) -> dict[str, Any]:
+    """Effect-size agreement (claims evaluated in both frameworks) and the newest ladder runs."""
+    claims = []
+    for r in results:
+        if not r.gaps:
+            continue
+        claims.append(
+            {
+                "name": r.name,
+                "title": r.title,
+                "html": f"claims/{_slug(r.name)}.html",
+                "md": f"claims/{_slug(r.name)}.md",
+                "cells": {fw: r.cells.get(fw, "n/a") for fw in crossframework.PAIR},
+                "agree": r.agree is not False,
+                "gap_flagged": any(g["flagged"] for g in r.gaps),
+                "gaps": r.gaps,
+            }
+        )
+    ladders, notes = crossframework.load_ladders(out)
+    return {
+        "generated": generated,
+        "frameworks": list(crossframework.PAIR),
+        "claims": claims,
+        "flagged": [c for c in claims if not c["agree"] or c["gap_flagged"]],
+        "ladders": ladders,
+        "ladder_notes": notes,
     }
 
 

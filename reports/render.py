@@ -1,7 +1,7 @@
 """Markdown and self-contained HTML pages from computed results (jinja2 templates in templates/).
 
-Rendering only: the pages get plain dicts built by `reports.build` (see `claim_page` and
-`index_page` there for the keys). HTML is autoescaped; Markdown text goes through the `md`
+Rendering only: the pages get plain dicts built by `reports.build` (see `_claim`,
+`_index_page` and `_crosscheck_page` there for the keys). HTML is autoescaped; Markdown text goes through the `md`
 filters, so a claim's words can never inject markup into either.
 """
 
@@ -14,6 +14,7 @@ from typing import Any
 import jinja2
 
 from reports.figures import VERDICT_COLOURS
+from reports.method import method_parts
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -111,6 +112,18 @@ def render_claim(page: dict[str, Any], fmt: str) -> str:
 def render_index(page: dict[str, Any], fmt: str) -> str:
     """The index: verdict matrix, disagreements, not-testable parts, sweep summary."""
     return _ENV.get_template(f"index.{_check(fmt)}").render(not_testable=NOT_TESTABLE, **page)
+
+
+def render_crosscheck(page: dict[str, Any], fmt: str) -> str:
+    """The cross-framework page: effect-size agreement table and the regression ladder."""
+    return _ENV.get_template(f"crosscheck.{_check(fmt)}").render(**page)
+
+
+def render_method(alpha: float, generated: str, fmt: str) -> str:
+    """The method page: how verdicts are decided (text in `reports.method`)."""
+    return _ENV.get_template(f"method.{_check(fmt)}").render(
+        parts=method_parts(alpha), alpha=alpha, generated=generated
+    )
 
 
 def _check(fmt: str) -> str:

@@ -166,6 +166,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_crosscheck(args: argparse.Namespace) -> int:
+    from reports.crossframework import ladder_json
     from runners.crosscheck import render_markdown, run_ladder
 
     rows = run_ladder(dtype=args.dtype, family=args.family, steps=args.steps)
@@ -173,8 +174,14 @@ def cmd_crosscheck(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     page = out / f"crosscheck-{args.dtype}.md"
     page.write_text(render_markdown(rows))
+    # the rows for `claimbench report`, which shows the newest of these on its cross-framework page
+    (out / f"crosscheck-{args.dtype}.json").write_text(ladder_json(rows, args.dtype, args.steps, args.family))
     failed = [r for r in rows if not r["passed"]]
-    print(f"crosscheck: {len(rows) - len(failed)}/{len(rows)} checks passed; page: {page}", file=sys.stderr)
+    print(
+        f"crosscheck: {len(rows) - len(failed)}/{len(rows)} checks passed; page: {page} (+ .json); "
+        f"`claimbench report --out {out}` includes it",
+        file=sys.stderr,
+    )
     for r in failed:
         print(
             f"FAILED rung {r['rung']} {r['case']} {r['quantity']}: {r['measured']:.3g} > {r['tolerance']:.3g}",

@@ -1,12 +1,4 @@
-"""The report renderer on a small synthetic store with known truth (no training):
-
-- `bn-after-activation`: two factors (position x act), both frameworks, 5 seeds, a planted
-  accuracy gain of +0.10 for position=after (noise sd 0.01; smallest effect that matters 0.02),
-  one failed and one diverged trial, a loss curve and per-layer gradient norms.
-- `xss-claim`: a `<script>` title; lr=0.1 lowers the loss by 0.2 in torch only, so torch comes
-  out supported and tf refuted (its effect sits inside the ±0.05 band): the frameworks disagree.
-- `orphan`: trials but no claim metadata.
-"""
+"""The report renderer on the synthetic store of `tests/reports/synthetic.py` (no training)."""
 
 from __future__ import annotations
 
@@ -19,195 +11,28 @@ import resource
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from reports import figures
 from reports.build import build_report
 from reports.table import LONG_COLUMNS, curves_table, export, long_table
-from runners.store import Store, TrialRecord
-
-SEEDS = 5
-T0 = 1_700_000_000.0
-ENV = {"python": "3.11.9", "device": "cpu", "threads": 1, "host": "test", "code": "abc123"}
-
-BN_META: dict[str, Any] = {
-    "name": "bn-after-activation",
-    "version": 2,
-    "title": "Batch norm after the activation works better",
-    "section": "B. Normalisation",
-    "source": "BN is better placed after the activation",
-    "literature": "Ioffe & Szegedy 2015",
-    "literature_effect": "no consistent difference",
-    "operationalisation": "Validation accuracy after a fixed budget, BN before vs after the activation.",
-    "factors": {"position": ["before", "after"], "act": ["relu", "tanh"]},
-    "fixed": {"epochs": 3},
-    "seeds": {"smoke": 1, "quick": SEEDS, "full": 20},
-    "frameworks": ["torch", "tf"],
-    "metrics": ["val/accuracy", "train/loss", *(f"probe/grad_norm/layer{i}" for i in range(4))],
-    "expect": [
-        {
-            "metric": "val/accuracy",
-            "treatment": {"position": "after"},
-            "control": {"position": "before"},
-            "direction": "greater",
-            "min_effect": 0.02,
-            "relative": False,
-            "reference": 0.0,
-            "where": {},
-            "paired": True,
-            "label": "BN after the activation raises accuracy",
-            "description": "accuracy(after) - accuracy(before) > 0.02",
-        }
-    ],
-    "figures": [["curve", "train/loss"], ["profile", "probe/grad_norm/"]],
-    "origin": "claims/library/bn_after_activation.py",
-    "command": "claimbench run bn-after-activation --profile quick",
-}
-
-XSS_META: dict[str, Any] = {
-    "name": "xss-claim",
-    "version": 1,
-    "title": "<script>alert('x')</script> a hostile title",
-    "section": "A. Gradients and activations",
-    "source": "a <b>bold</b> | claim",
-    "operationalisation": "loss at lr=0.1 minus loss at lr=0.01",
-    "factors": {"lr": [0.1, 0.01]},
-    "seeds": {"quick": SEEDS},
-    "frameworks": ["torch", "tf"],
-    "metrics": ["train/loss"],
-    "expect": [
-        {
-            "metric": "train/loss",
-            "treatment": {"lr": 0.1},
-            "control": {"lr": 0.01},
-            "direction": "less",
-            "min_effect": 0.05,
-        }
-    ],
-    "figures": [],
-    "command": "claimbench run xss-claim",
-}
-
-
-def _trial(claim: str, version: int, fw: str, point: dict[str, Any], seed: int, **kw: Any) -> TrialRecord:
-    fields: dict[str, Any] = {
-        "profile": "quick",
-        "status": "ok",
-        "env": {**ENV, "framework": fw, "version": "2.x"},
-        "started": T0 + seed,
-        "finished": T0 + seed + 1,
-        "wall_s": 1.0,
-        **kw,
-    }
-    key = ",".join(f"{k}={v}" for k, v in point.items())
-    return TrialRecord(
-        id=f"{claim}/{fw}/{key}/{seed}/{fields['profile']}",
-        claim=claim,
-        version=version,
-        framework=fw,
-        factors=point,
-        seed_index=seed,
-        seed=1000 + seed,
-        **fields,
-    )
-
-
-def make_store(path: Path) -> Path:
-    rng = np.random.default_rng(7)
-    store = Store(path)
-    store.put_claim("bn-after-activation", 2, BN_META)
-    store.put_claim("xss-claim", 1, XSS_META)
-    for fw in ("torch", "tf"):
-        for act in ("relu", "tanh"):
-            for position in ("before", "after"):
-                point = {"position": position, "act": act}
-                for s in range(SEEDS):
-                    acc = 0.80 + (0.10 if position == "after" else 0.0) + rng.normal(0, 0.01)
-                    depth_decay = 0.5 if act == "tanh" else 0.9
-                    metrics = {
-                        "val/accuracy": acc,
-                        "train/loss": 1 - acc,
-                        **{
-                            f"probe/grad_norm/layer{i}": depth_decay**i * (1 + rng.normal(0, 0.05))
-                            for i in range(4)
-                        },
-                    }
-                    curve = [
-                        [step, float(np.exp(-step / 50) + rng.normal(0, 0.01))] for step in range(0, 200, 20)
-                    ]
-                    status, error = "ok", None
-                    if (fw, position, act, s) == ("torch", "after", "relu", 4):
-                        status, metrics, curve = "failed", {}, []
-                        error = "Traceback (most recent call last):\n  File x\nRuntimeError: planted failure"
-                    if (fw, position, act, s) == ("tf", "before", "tanh", 2):
-                        status, metrics["val/accuracy"], metrics["train/loss"] = (
-                            "diverged",
-                            float("nan"),
-                            float("inf"),
-                        )
-                        error = "loss became inf at step 40"
-                    store.put(
-                        _trial(
-                            "bn-after-activation",
-                            2,
-                            fw,
-                            point,
-                            s,
-                            status=status,
-                            metrics=metrics,
-                            curves={"train/loss": curve} if curve else {},
-                            error=error,
-                        )
-                    )
-        for lr in (0.1, 0.01):
-            for s in range(SEEDS):
-                gain = -0.2 if (fw == "torch" and lr == 0.1) else 0.0
-                loss = 0.5 + gain + rng.normal(0, 0.005)
-                store.put(_trial("xss-claim", 1, fw, {"lr": lr}, s, metrics={"train/loss": loss}))
-    for s in range(3):
-        store.put(_trial("orphan", 1, "torch", {"k": 1}, s, metrics={"m": float(s)}))
-    # An older smoke run of bn-after-activation, which the default report must not use.
-    store.put(
-        _trial(
-            "bn-after-activation",
-            2,
-            "torch",
-            {"position": "after", "act": "relu"},
-            0,
-            profile="smoke",
-            metrics={"val/accuracy": 0.1},
-            finished=T0 - 1e5,
-        )
-    )
-    store.close()
-    return path
-
-
-@pytest.fixture(scope="module")
-def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_store(tmp_path_factory.mktemp("store") / "claimbench.db")
-
-
-@pytest.fixture(scope="module")
-def report(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The built report's folder."""
-    out = tmp_path_factory.mktemp("report")
-    index = build_report(store_path, out, rng_seed=0)
-    assert index == out / "index.html"
-    return out
-
+from runners.store import Store
+from tests.reports.synthetic import BN_META, SEEDS, make_store
 
 CLAIMS = ("bn-after-activation", "xss-claim")
+PAGES = ("index", "crosscheck", "method")  # the report's pages besides the claims
 ROOT = Path(__file__).resolve().parents[2]
 COPIES = 6
 
 
 def _html_files(report: Path) -> list[Path]:
-    return [report / "index.html", *sorted((report / "claims").glob("*.html"))]
+    return [*(report / f"{p}.html" for p in PAGES), *sorted((report / "claims").glob("*.html"))]
+
+
+def _md_files(report: Path) -> list[Path]:
+    return [*(report / f"{p}.md" for p in PAGES), *sorted((report / "claims").glob("*.md"))]
 
 
 def test_writes_index_claim_pages_figures_and_verdicts(report: Path) -> None:
@@ -225,7 +50,7 @@ def test_writes_index_claim_pages_figures_and_verdicts(report: Path) -> None:
 def test_verdict_matrix_has_a_cell_per_claim_and_framework(report: Path) -> None:
     index = (report / "index.html").read_text()
     for claim in CLAIMS:
-        row = re.search(rf'<tr><td><a href="claims/{claim}\.html">.*?</tr>', index, re.S)
+        row = re.search(rf'<tr class="claim"[^>]*><td><a href="claims/{claim}\.html">.*?</tr>', index, re.S)
         assert row is not None, claim
         cells = re.findall(r'<span class="verdict v-(\w+)">(\w+)</span>', row.group(0))
         assert len(cells) == 2, (claim, cells)
@@ -260,8 +85,10 @@ def test_disagreement_is_flagged_first(report: Path) -> None:
 def test_html_is_self_contained(report: Path) -> None:
     for path in _html_files(report):
         text = path.read_text()
-        assert "http" not in text, path.name
-        assert not re.search(r'(src|href)="(?!data:|\.\./index\.html|claims/)', text), path.name
+        assert not re.search(r"https?:", text), path.name  # (the CSP's http-equiv is fine)
+        assert not re.search(
+            r'(src|href)="(?!data:|(\.\./)?(index|method|crosscheck)\.html|claims/)', text
+        ), path.name
     page = (report / "claims" / "bn-after-activation.html").read_text()
     assert page.count('src="data:image/png;base64,') == 3
 
@@ -277,8 +104,11 @@ def test_markdown_links_are_relative_and_resolve(report: Path) -> None:
 
 
 def test_script_title_is_escaped(report: Path) -> None:
-    for path in [*_html_files(report), *(report / "claims").glob("*.md"), report / "index.md"]:
-        assert "<script" not in path.read_text(), path.name
+    for path in [*_html_files(report), *_md_files(report)]:
+        # the index's one script is its own (the filters)
+        own = path.name == "index.html"
+        assert path.read_text().count("<script") == own, path.name
+        assert not own or "<script>\n(function () {" in path.read_text()
     assert "&lt;script&gt;" in (report / "index.html").read_text()
     page = (report / "claims" / "xss-claim.html").read_text()
     assert "&lt;script&gt;" in page
@@ -327,7 +157,7 @@ def test_newest_profile_is_used_unless_one_is_asked_for(
 
 def test_import_loads_no_framework() -> None:
     code = (
-        "import sys, reports.build, reports.table, reports.figures, reports.render\n"
+        "import sys, reports.build, reports.table, reports.figures, reports.render, reports.snapshot\n"
         "print(sorted(m for m in ('torch', 'tensorflow', 'ray') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
