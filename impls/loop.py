@@ -7,6 +7,7 @@ between PyTorch and TensorFlow.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from typing import Any, Protocol
@@ -32,6 +33,56 @@ class Engine(Protocol):
 
     def export(self) -> dict[str, np.ndarray]:
         """Current weights in the canonical layout of `impls.init`."""
+
+    def set_lr(self, lr: float) -> None:
+        """Set the learning rate of the next updates (schedules; called only when one is set)."""
+
+    def plateau(self, value: float) -> float:
+        """Feed one epoch's monitored value to the framework's own ReduceLROnPlateau; returns the
+        lr now in force (called only when `training.plateau` is set)."""
+
+
+def scheduled_lr(spec: TrialSpec, epoch: int, update: int, total: int) -> float:
+    """The lr of update number `update` (0-based) in epoch `epoch` (0-based); see spec.Training."""
+    t, lr = spec.training, spec.optimizer.lr
+    if t.schedule == "step":
+        return lr * t.step_gamma ** (epoch // t.step_every)
+    if t.schedule == "cosine":
+        return t.min_lr + (lr - t.min_lr) * (1.0 + math.cos(math.pi * update / max(total, 1))) / 2.0
+    return lr
+
+
+def tuning_seed(seed: int) -> int:
+    """The seed of the tuning runs: derived from the evaluation seed, never equal to it."""
+    return (seed * 0x9E3779B1 + 0x7F4A7C15) % (2**62) or 1
+
+
+def tune_then_train(spec: TrialSpec, seed: int, run: Any) -> dict[str, Any]:
+    """`spec.training.tuning`: `run(spec, seed)` once per lr with the tuning seed, pick the lowest
+    validation metric, then `run` the evaluation seed with it (see spec.Tuning)."""
+    tn = spec.training.tuning
+    if tn is None:
+        out: dict[str, Any] = run(spec, seed)
+        return out
+    start = time.perf_counter()
+    plain = dataclasses.replace(spec.training, tuning=None)
+    scores = []
+    for lr in tn.lrs:
+        r = run(
+            dataclasses.replace(spec, optimizer=dataclasses.replace(spec.optimizer, lr=lr), training=plain),
+            tuning_seed(seed),
+        )
+        v = r["metrics"].get(tn.metric, math.inf)
+        scores.append(math.inf if r["diverged"] or not math.isfinite(v) else v)
+    best = tn.lrs[int(np.argmin(scores))]
+    tune_s = time.perf_counter() - start
+    out = run(
+        dataclasses.replace(spec, optimizer=dataclasses.replace(spec.optimizer, lr=best), training=plain), seed
+    )
+    out["metrics"]["tune/lr"] = float(best)
+    out["metrics"]["tune/log10_lr"] = float(math.log10(best))
+    out["timings"]["tune_s"] = tune_s
+    return out
 
 
 def evaluate(engine: Engine, split: data.Split, head: str) -> dict[str, float]:
@@ -65,23 +116,42 @@ def train(
         if step in probes.activation_stats_at:
             found.update(metrics.activation_summaries(engine.activations(px), at))
 
-    def record(step: int, batch_losses: list[float]) -> None:
+    n_per_epoch = max(len(e) for e in order) if order else 1
+    total = sum(len(e) for e in order) if t.max_steps is None else min(t.max_steps, sum(len(e) for e in order))
+    step_s = 0.0  # time spent inside engine.step (excludes evaluation and probes)
+
+    def record(step: int, batch_losses: list[float]) -> dict[str, float]:
         if batch_losses:
             curves.setdefault("train/batch_loss", []).append([step, float(np.mean(batch_losses))])
-        for k, v in evaluate(engine, split, head).items():
+        scores = evaluate(engine, split, head)
+        for k, v in scores.items():
             curves.setdefault(k, []).append([step, v])
+        if t.target is not None and "target/steps" not in found:
+            value = scores.get(t.target[0], math.inf)
+            if value <= t.target[1]:
+                found.update(
+                    {"target/steps": float(step), "target/epochs": step / n_per_epoch, "target/reached": 1.0}
+                )
+                found["target/step_s"] = step_s
+        return scores
 
     start = time.perf_counter()
     step, diverged = 0, False
     since_eval: list[float] = []
     epoch_losses: list[float] = []
     probe(0)
-    for epoch in order:
+    lr_now = spec.optimizer.lr
+    for e, epoch in enumerate(order):
         epoch_losses = []
         for idx in epoch:
             if t.max_steps is not None and step >= t.max_steps:
                 break
+            if t.schedule != "constant":
+                lr_now = scheduled_lr(spec, e, step, total)
+                engine.set_lr(lr_now)
+            t_step = time.perf_counter()
             loss = engine.step(split.x_train[idx], split.y_train[idx])
+            step_s += time.perf_counter() - t_step
             step += 1
             since_eval.append(loss)
             epoch_losses.append(loss)
@@ -95,8 +165,14 @@ def train(
         if diverged or (t.max_steps is not None and step >= t.max_steps):
             break
         if not t.eval_every:
-            record(step, since_eval)
+            scores = record(step, since_eval)
             since_eval = []
+            if e + 1 in t.report_epochs:
+                found.update({f"{k}@epoch{e + 1}": v for k, v in scores.items()})
+            if t.plateau is not None:
+                lr_now = engine.plateau(scores.get(t.plateau.monitor, math.nan))
+            if t.plateau is not None or t.schedule != "constant":
+                curves.setdefault("train/lr", []).append([step, lr_now])
     train_s = time.perf_counter() - start
     if not diverged and (since_eval or not curves):
         record(step, since_eval)
@@ -107,6 +183,9 @@ def train(
         final.update(metrics.weight_change(w0, engine.export()))
     final.update(found)
     final["train/steps"] = float(step)
+    if t.target is not None and "target/steps" not in found:  # censored: never reached
+        final.update({"target/steps": float(step), "target/epochs": step / n_per_epoch, "target/reached": 0.0})
+        final["target/step_s"] = step_s
     if epoch_losses:
         final["train/epoch_loss"] = float(np.mean(epoch_losses))
-    return {"metrics": final, "curves": curves, "diverged": diverged, "timings": {"train_s": train_s}}
+    return {"metrics": final, "curves": curves, "diverged": diverged, "timings": {"train_s": train_s, "step_s": step_s}}

@@ -24,6 +24,8 @@ class TorchEngine:
     def __init__(self, spec: TrialSpec, net: Any) -> None:  # any family's net (kernels(), forward(x, keep))
         self.spec, self.net = spec, net
         self.opt = optim.make_optimizer(spec.optimizer, net.parameters())
+        plateau = spec.training.plateau
+        self.sched = optim.make_plateau(self.opt, plateau) if plateau is not None else None
 
     def _loss(self, x: np.ndarray, y: np.ndarray) -> torch.Tensor:
         t = self.spec.training
@@ -39,8 +41,30 @@ class TorchEngine:
         self.opt.zero_grad(set_to_none=True)
         loss = self._loss(x, y)
         loss.backward()
+        alpha = self.spec.optimizer.backstitch
+        if alpha:  # Wang et al. 2017: w' = w + alpha*lr*g(w); w'' = w' - (1+alpha)*lr*g(w'), same batch
+            lr = float(self.opt.param_groups[0]["lr"])
+            params = [p for p in self.net.parameters() if p.grad is not None]
+            with torch.no_grad():
+                for p in params:
+                    p.add_(p.grad, alpha=alpha * lr)
+            self.opt.zero_grad(set_to_none=True)
+            self._loss(x, y).backward()  # second forward/backward: a fresh dropout mask
+            with torch.no_grad():
+                for p in params:
+                    p.add_(p.grad, alpha=-(1.0 + alpha) * lr)
+            return float(loss.detach())
         self.opt.step()
         return float(loss.detach())
+
+    def set_lr(self, lr: float) -> None:
+        for group in self.opt.param_groups:
+            group["lr"] = lr
+
+    def plateau(self, value: float) -> float:
+        assert self.sched is not None
+        self.sched.step(value)
+        return float(self.opt.param_groups[0]["lr"])
 
     def outputs(self, x: np.ndarray) -> np.ndarray:
         self.net.eval()
@@ -72,6 +96,10 @@ def run_trial(spec: TrialSpec, seed: int, threads: int = 1) -> dict[str, Any]:
         experiment = importlib.import_module(f"impls.torch_impl.experiments.{spec.experiment}")
         out: dict[str, Any] = experiment.run(spec, seed, threads)
         return out
+    return loop.tune_then_train(spec, seed, _train)
+
+
+def _train(spec: TrialSpec, seed: int) -> dict[str, Any]:
     torch.manual_seed(seed % (2**63))  # dropout masks
     t0 = time.perf_counter()
     dtype = spec.training.dtype
