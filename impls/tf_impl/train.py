@@ -84,6 +84,12 @@ class TFEngine:
                 loss = loss_fn(x, y)
             return [tf.norm(g) for g in tape.gradient(loss, self.net.kernels())]
 
+        @tf.function(input_signature=[x_sig, y_sig], autograph=False)
+        def grads(x: tf.Tensor, y: tf.Tensor) -> list[tf.Tensor]:
+            with tf.GradientTape() as tape:
+                loss = loss_fn(x, y)
+            return tape.gradient(loss, params)
+
         @tf.function(input_signature=[x_sig], autograph=False)
         def outputs(x: tf.Tensor) -> tf.Tensor:
             return self.net(x, training=False)
@@ -95,6 +101,7 @@ class TFEngine:
             return keep
 
         self._step, self._grad_norms, self._outputs, self._acts = step, grad_norms, outputs, activations
+        self._grads = grads
 
     def reset(self, spec: TrialSpec, weights: dict[str, np.ndarray], seed: int) -> None:
         models.load_weights(self.net, weights)
@@ -148,19 +155,38 @@ def run_trial(spec: TrialSpec, seed: int, threads: int = 1) -> dict[str, Any]:
         experiment = importlib.import_module(f"impls.tf_impl.experiments.{spec.experiment}")
         out: dict[str, Any] = experiment.run(spec, seed, threads)
         return out
+    return tune_then_train(spec, seed)
+
+
+def tune_then_train(spec: TrialSpec, seed: int) -> dict[str, Any]:
     return loop.tune_then_train(spec, seed, _train)
 
 
-def _train(spec: TrialSpec, seed: int) -> dict[str, Any]:
-    t0 = time.perf_counter()
+def fresh_engine(spec: TrialSpec, seed: int) -> tuple[TFEngine, data.Split, dict[str, np.ndarray]]:
+    """The trial's data split, canonical initial weights and an engine reset to them."""
     dtype = spec.training.dtype
     split = data.load(spec.data, seed, dtype)
     n_in = split.x_train.shape[1]
     w0 = init.initial_weights(spec.model, n_in, split.n_outputs, seed, dtype)
     engine = engine_for(spec, n_in, split.n_outputs)
     engine.reset(spec, w0, seed)
+    return engine, split, w0
+
+
+def flat_grad(engine: TFEngine, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """dL/dtheta over every trainable variable, flattened (train mode), without updating."""
+    return np.concatenate([np.asarray(g).reshape(-1).astype(np.float64) for g in engine._grads(x, y)])
+
+
+def _train(spec: TrialSpec, seed: int) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    engine, split, w0 = fresh_engine(spec, seed)
     build_s = time.perf_counter() - t0
     result = loop.train(spec, seed, split, engine, w0)
     result["timings"]["build_s"] = build_s
-    result["env"] = {"framework": "tf", "version": tf.__version__, "device": "cpu", "threads": _THREADS[0]}
+    result["env"] = env()
     return result
+
+
+def env() -> dict[str, Any]:
+    return {"framework": "tf", "version": tf.__version__, "device": "cpu", "threads": _THREADS[0]}

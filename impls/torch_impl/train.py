@@ -96,26 +96,42 @@ def run_trial(spec: TrialSpec, seed: int, threads: int = 1) -> dict[str, Any]:
         experiment = importlib.import_module(f"impls.torch_impl.experiments.{spec.experiment}")
         out: dict[str, Any] = experiment.run(spec, seed, threads)
         return out
+    return tune_then_train(spec, seed)
+
+
+def tune_then_train(spec: TrialSpec, seed: int) -> dict[str, Any]:
     return loop.tune_then_train(spec, seed, _train)
 
 
-def _train(spec: TrialSpec, seed: int) -> dict[str, Any]:
+def fresh_engine(spec: TrialSpec, seed: int) -> tuple[TorchEngine, data.Split, dict[str, np.ndarray]]:
+    """The trial's data split, canonical initial weights and an engine starting from them."""
     torch.manual_seed(seed % (2**63))  # dropout masks
-    t0 = time.perf_counter()
     dtype = spec.training.dtype
     split = data.load(spec.data, seed, dtype)
     n_in = split.x_train.shape[1]
     w0 = init.initial_weights(spec.model, n_in, split.n_outputs, seed, dtype)
     net = models.build(spec.model, n_in, split.n_outputs, dtype)
     models.load_weights(net, w0)
-    engine = TorchEngine(spec, net)
+    return TorchEngine(spec, net), split, w0
+
+
+def flat_grad(engine: TorchEngine, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """dL/dtheta over every trainable parameter, flattened (train mode), without updating."""
+    engine.net.train()
+    params = [p for p in engine.net.parameters() if p.requires_grad]
+    grads = torch.autograd.grad(engine._loss(x, y), params)
+    return np.concatenate([g.reshape(-1).numpy().astype(np.float64) for g in grads])
+
+
+def _train(spec: TrialSpec, seed: int) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    engine, split, w0 = fresh_engine(spec, seed)
     build_s = time.perf_counter() - t0
     result = loop.train(spec, seed, split, engine, w0)
     result["timings"]["build_s"] = build_s
-    result["env"] = {
-        "framework": "torch",
-        "version": torch.__version__,
-        "device": "cpu",
-        "threads": torch.get_num_threads(),
-    }
+    result["env"] = env()
     return result
+
+
+def env() -> dict[str, Any]:
+    return {"framework": "torch", "version": torch.__version__, "device": "cpu", "threads": torch.get_num_threads()}
