@@ -183,7 +183,9 @@ def throughput(spec: Any, seed: int, fw: Any) -> dict[str, Any]:
         xb, yb = x[:b], y[:b]
         return lambda: engine.step(xb, yb)
 
-    secs = interleaved_seconds([call(b) for b in sizes], int(p.get("repeats", 9)), calls=int(p.get("calls", 10)))
+    secs = interleaved_seconds(
+        [call(b) for b in sizes], int(p.get("repeats", 9)), int(p.get("warmup", 3)), int(p.get("calls", 10))
+    )
     rate = np.array(sizes)[None, :] / secs  # (repeats, arms) samples per second
     m = {f"throughput/bs{b}": float(np.median(rate[:, j])) for j, b in enumerate(sizes)}
     for a, b in p.get("pairs", ()):
@@ -198,7 +200,12 @@ def peak_memory(spec: Any, seed: int, module: str) -> dict[str, Any]:
     RSS, then take one update at training.batch_size and read the peak again. Records the peak
     (memory/peak_mb) and its growth over the batch-1 step (memory/step_mb)."""
     t0 = time.perf_counter()
-    out = peak_in_fresh_process(module, (spec, seed))
+    if dict(spec.params).get("fresh_process", True):
+        out = peak_in_fresh_process(module, (spec, seed))
+    else:  # smoke only: the plumbing in this process (peaks then include earlier trials)
+        import importlib
+
+        out = importlib.import_module(module).child((spec, seed))
     return result(out, {"train_s": time.perf_counter() - t0}, {"subprocess": module})
 
 
