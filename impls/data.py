@@ -142,4 +142,6 @@ def batches(
         stop = n - n % batch_size if drop_last else n
         out.append([order[i : i + batch_size] for i in range(0, stop, batch_size)])
     return out
+
+
 from impls import datasets_sparse  # noqa: E402,F401  (registers)

@@ -77,7 +77,8 @@ def tune_then_train(spec: TrialSpec, seed: int, run: Any) -> dict[str, Any]:
     best = tn.lrs[int(np.argmin(scores))]
     tune_s = time.perf_counter() - start
     out = run(
-        dataclasses.replace(spec, optimizer=dataclasses.replace(spec.optimizer, lr=best), training=plain), seed
+        dataclasses.replace(spec, optimizer=dataclasses.replace(spec.optimizer, lr=best), training=plain),
+        seed,
     )
     out["metrics"]["tune/lr"] = float(best)
     out["metrics"]["tune/log10_lr"] = float(math.log10(best))
@@ -117,7 +118,9 @@ def train(
             found.update(metrics.activation_summaries(engine.activations(px), at))
 
     n_per_epoch = max(len(e) for e in order) if order else 1
-    total = sum(len(e) for e in order) if t.max_steps is None else min(t.max_steps, sum(len(e) for e in order))
+    total = (
+        sum(len(e) for e in order) if t.max_steps is None else min(t.max_steps, sum(len(e) for e in order))
+    )
     step_s = 0.0  # time spent inside engine.step (excludes evaluation and probes)
 
     def record(step: int, batch_losses: list[float]) -> dict[str, float]:
@@ -184,8 +187,15 @@ def train(
     final.update(found)
     final["train/steps"] = float(step)
     if t.target is not None and "target/steps" not in found:  # censored: never reached
-        final.update({"target/steps": float(step), "target/epochs": step / n_per_epoch, "target/reached": 0.0})
+        final.update(
+            {"target/steps": float(step), "target/epochs": step / n_per_epoch, "target/reached": 0.0}
+        )
         final["target/step_s"] = step_s
     if epoch_losses:
         final["train/epoch_loss"] = float(np.mean(epoch_losses))
-    return {"metrics": final, "curves": curves, "diverged": diverged, "timings": {"train_s": train_s, "step_s": step_s}}
+    return {
+        "metrics": final,
+        "curves": curves,
+        "diverged": diverged,
+        "timings": {"train_s": train_s, "step_s": step_s},
+    }

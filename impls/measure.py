@@ -29,7 +29,7 @@ def interleaved_seconds(
             arm()
     out = np.zeros((repeats, len(arms)))
     for r in range(repeats):
-        for j in np.roll(np.arange(len(arms)), r):
+        for j in np.roll(np.arange(len(arms)), r).tolist():
             t0 = time.perf_counter()
             for _ in range(calls):
                 arms[j]()
@@ -137,7 +137,9 @@ def batch_timing(spec: Any, seed: int, fw: Any) -> dict[str, Any]:
         x, y = split.x_train[:b], split.y_train[:b]
         return lambda: engine.step(x, y)
 
-    secs = interleaved_seconds([call(b) for b in sizes], int(p.get("repeats", 7)), calls=int(p.get("calls", 5)))
+    secs = interleaved_seconds(
+        [call(b) for b in sizes], int(p.get("repeats", 7)), calls=int(p.get("calls", 5))
+    )
     per_epoch = secs * np.array([math.ceil(len(split.x_train) / b) for b in sizes])  # (repeats, 2)
     steps = np.array([r["metrics"]["target/steps"] for r in runs])
     m = dict(runs[0]["metrics"])
@@ -149,9 +151,13 @@ def batch_timing(spec: Any, seed: int, fw: Any) -> dict[str, Any]:
             "timing/log10_update_s_vs_ref": log10_ratio(secs, 0, 1),
             "target/seconds": float(steps[0] * np.median(secs[:, 0])),
             "target/log10_seconds_vs_ref": float(
-                np.median(np.log10(np.maximum(steps[0], 1) * secs[:, 0] / (np.maximum(steps[1], 1) * secs[:, 1])))
+                np.median(
+                    np.log10(np.maximum(steps[0], 1) * secs[:, 0] / (np.maximum(steps[1], 1) * secs[:, 1]))
+                )
             ),
-            "target/log10_epochs_vs_ref": float(np.log10(max(steps[0], 1) * sizes[0] / (max(steps[1], 1) * sizes[1]))),
+            "target/log10_epochs_vs_ref": float(
+                np.log10(max(steps[0], 1) * sizes[0] / (max(steps[1], 1) * sizes[1]))
+            ),
             "target/ref_reached": runs[1]["metrics"]["target/reached"],
         }
     )

@@ -11,7 +11,10 @@ GRIDS = {
     "rmsprop": (0.0001, 0.001, 0.01),
     "adam": (0.0001, 0.001, 0.01),
 }
-DATA = {"digits": spec.Data("digits", val_fraction=0.2), "mixture": spec.Data("gaussian_mixture", val_fraction=0.2)}
+DATA = {
+    "digits": spec.Data("digits", val_fraction=0.2),
+    "mixture": spec.Data("gaussian_mixture", val_fraction=0.2),
+}
 
 
 class AdamBestOverall(Claim):

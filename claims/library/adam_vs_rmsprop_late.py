@@ -43,7 +43,9 @@ class AdamVsRmspropLate(Claim):
         return spec.TrialSpec(
             data=spec.Data("digits", n_train=self.by_profile(profile, 200, 500, None), val_fraction=0.2),
             model=spec.MLP(depth=2, width=64, activation="relu", init=spec.Init("he_normal")),
-            optimizer=spec.Optimizer(point["optimizer"], lr=0.001, beta1=0.9, beta2=0.999, rho=0.999, eps=1e-8),
+            optimizer=spec.Optimizer(
+                point["optimizer"], lr=0.001, beta1=0.9, beta2=0.999, rho=0.999, eps=1e-8
+            ),
             training=spec.Training(
                 epochs=self.by_profile(profile, 1, 20, 100),
                 batch_size=32,

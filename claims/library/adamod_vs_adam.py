@@ -32,7 +32,14 @@ class AdamodVsAdam(Claim):
     def spec(self, point, profile):
         return spec.TrialSpec(
             data=spec.Data("mnist1d", n_train=self.by_profile(profile, 200, 1000, None)),
-            model=spec.MLP(depth=3, width=self.by_profile(profile, 32, 128, 256), activation="relu", init=spec.Init("he_normal")),
-            optimizer=spec.Optimizer(point["optimizer"], lr=point["lr"], beta1=0.9, beta2=0.999, beta3=0.999, eps=1e-8),
+            model=spec.MLP(
+                depth=3,
+                width=self.by_profile(profile, 32, 128, 256),
+                activation="relu",
+                init=spec.Init("he_normal"),
+            ),
+            optimizer=spec.Optimizer(
+                point["optimizer"], lr=point["lr"], beta1=0.9, beta2=0.999, beta3=0.999, eps=1e-8
+            ),
             training=spec.Training(epochs=self.by_profile(profile, 1, 10, 50), batch_size=32),
         )

@@ -34,8 +34,24 @@ class AdaptiveWinsOnSparseData(Claim):
         e
         for m in ("adagrad", "adam")
         for e in (
-            Expect("test/loss", {"optimizer": m}, {"optimizer": "sgd"}, "less", 0.02, where={"data": ["sparse"]}, label=f"sparse: {m} vs SGD"),
-            Expect("test/loss", {"optimizer": m}, {"optimizer": "sgd"}, "equivalent", 0.02, where={"data": ["dense"]}, label=f"dense: {m} vs SGD"),
+            Expect(
+                "test/loss",
+                {"optimizer": m},
+                {"optimizer": "sgd"},
+                "less",
+                0.02,
+                where={"data": ["sparse"]},
+                label=f"sparse: {m} vs SGD",
+            ),
+            Expect(
+                "test/loss",
+                {"optimizer": m},
+                {"optimizer": "sgd"},
+                "equivalent",
+                0.02,
+                where={"data": ["dense"]},
+                label=f"dense: {m} vs SGD",
+            ),
         )
     ]
     figures = [("curve", "test/loss")]

@@ -36,10 +36,41 @@ class BackstitchImprovesSgd(Claim):
     seeds = {"smoke": 1, "quick": 5, "full": 20}
     metrics = [ERR, EARLY, "test/loss", "train/loss"]
     expect = [
-        Expect(ERR, {"arm": "backstitch_0.3"}, {"arm": "sgd"}, "less", 0.05, relative=True, label="alpha 0.3 vs SGD, equal epochs"),
-        Expect(ERR, {"arm": "backstitch_0.1"}, {"arm": "sgd"}, "less", 0.05, relative=True, label="alpha 0.1 vs SGD, equal epochs"),
-        Expect(ERR, {"arm": "backstitch_0.3"}, {"arm": "sgd_2x_epochs"}, "less", 0.05, relative=True, label="alpha 0.3 vs SGD, equal gradient evaluations"),
-        Expect(EARLY, {"arm": "backstitch_0.3"}, {"arm": "sgd"}, "greater", 0.01, label="slow starter: error after epoch 1"),
+        Expect(
+            ERR,
+            {"arm": "backstitch_0.3"},
+            {"arm": "sgd"},
+            "less",
+            0.05,
+            relative=True,
+            label="alpha 0.3 vs SGD, equal epochs",
+        ),
+        Expect(
+            ERR,
+            {"arm": "backstitch_0.1"},
+            {"arm": "sgd"},
+            "less",
+            0.05,
+            relative=True,
+            label="alpha 0.1 vs SGD, equal epochs",
+        ),
+        Expect(
+            ERR,
+            {"arm": "backstitch_0.3"},
+            {"arm": "sgd_2x_epochs"},
+            "less",
+            0.05,
+            relative=True,
+            label="alpha 0.3 vs SGD, equal gradient evaluations",
+        ),
+        Expect(
+            EARLY,
+            {"arm": "backstitch_0.3"},
+            {"arm": "sgd"},
+            "greater",
+            0.01,
+            label="slow starter: error after epoch 1",
+        ),
     ]
     figures = [("curve", "test/error")]
 

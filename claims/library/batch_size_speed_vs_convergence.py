@@ -32,7 +32,14 @@ class BatchSizeSpeedVsConvergence(Claim):
     )
     factors = {"batch_size": [8, 32, 128, 512]}
     seeds = {"smoke": 1, "quick": 5, "full": 20}
-    metrics = [EPOCH_T, "target/epochs", "target/reached", "target/log10_seconds_vs_ref", "test/accuracy", "tune/lr"]
+    metrics = [
+        EPOCH_T,
+        "target/epochs",
+        "target/reached",
+        "target/log10_seconds_vs_ref",
+        "test/accuracy",
+        "tune/lr",
+    ]
     expect = [
         Expect(EPOCH_T, {"batch_size": 512}, None, "less", 0.1, label="512: faster epochs than 32"),
         Expect(EPOCH_T, {"batch_size": 8}, None, "greater", 0.1, label="8: slower epochs than 32"),

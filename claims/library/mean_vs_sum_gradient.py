@@ -18,7 +18,9 @@ class MeanVsSumGradient(Claim):
         "Goyal et al. 2017, 'Accurate, Large Minibatch SGD' (the linear scaling rule); plain SGD on a 2x64 ReLU "
         "MLP on digits."
     )
-    literature_effect = "None: the equivalence is algebraic for plain SGD (sum = B x mean), so no empirical number applies."
+    literature_effect = (
+        "None: the equivalence is algebraic for plain SGD (sum = B x mean), so no empirical number applies."
+    )
     operationalisation = (
         "Three reductions at batch sizes 8 and 64: mean at lr 0.05; sum at lr 0.05/B (the same update); sum at the "
         "same lr 0.05 (a B-times larger step). The averaging does not 'reduce variance' of the direction, it only "

@@ -33,9 +33,30 @@ class MinibatchVsBatchVsSgd(Claim):
     seeds = {"smoke": 1, "quick": 5, "full": 20}
     metrics = ["train/loss", REL, "target/epochs", "target/reached", "timing/log10_epoch_s_vs_ref", "tune/lr"]
     expect = [
-        Expect("train/loss", {"batch_size": 32}, {"batch_size": "full"}, "less", 0.05, label="per epoch: mini-batch vs batch"),
-        Expect(REL, {"batch_size": 1}, None, "greater", 0.1, label="per second: stochastic slower than mini-batch"),
-        Expect(REL, {"batch_size": "full"}, None, "greater", 0.1, label="per second: batch slower than mini-batch"),
+        Expect(
+            "train/loss",
+            {"batch_size": 32},
+            {"batch_size": "full"},
+            "less",
+            0.05,
+            label="per epoch: mini-batch vs batch",
+        ),
+        Expect(
+            REL,
+            {"batch_size": 1},
+            None,
+            "greater",
+            0.1,
+            label="per second: stochastic slower than mini-batch",
+        ),
+        Expect(
+            REL,
+            {"batch_size": "full"},
+            None,
+            "greater",
+            0.1,
+            label="per second: batch slower than mini-batch",
+        ),
     ]
     figures = [("curve", "train/loss")]
 

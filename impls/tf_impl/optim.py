@@ -37,7 +37,11 @@ class TFOptimizer:
         self.keras: keras.optimizers.Optimizer | None = None
         if o.defaults == "framework":
             cls = getattr(keras.optimizers, KERAS_DEFAULTS[o.name])
-            kw = {"momentum": o.momentum, "nesterov": o.name == "nesterov"} if o.name in ("momentum", "nesterov") else {}
+            kw = (
+                {"momentum": o.momentum, "nesterov": o.name == "nesterov"}
+                if o.name in ("momentum", "nesterov")
+                else {}
+            )
             self.keras = cls(**kw)
             self.keras.build(params)
             self.lr = self.keras.learning_rate

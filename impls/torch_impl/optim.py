@@ -65,8 +65,8 @@ def make_optimizer(o: Optimizer, params: Iterable[torch.nn.Parameter]) -> torch.
     if o.defaults == "framework":  # torch's own out-of-the-box settings (momentum stays explicit)
         cls = getattr(torch.optim, FRAMEWORK_DEFAULTS[o.name])
         if o.name in ("momentum", "nesterov"):
-            return cls(params, momentum=o.momentum, nesterov=o.name == "nesterov")  # type: ignore[no-any-return]
-        return cls(params)  # type: ignore[no-any-return]
+            return cls(params, momentum=o.momentum, nesterov=o.name == "nesterov")
+        return cls(params)
     if o.name == "sgd":
         return torch.optim.SGD(params, lr=o.lr, momentum=0.0)
     if o.name in ("momentum", "nesterov"):

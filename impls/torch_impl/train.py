@@ -134,4 +134,9 @@ def _train(spec: TrialSpec, seed: int) -> dict[str, Any]:
 
 
 def env() -> dict[str, Any]:
-    return {"framework": "torch", "version": torch.__version__, "device": "cpu", "threads": torch.get_num_threads()}
+    return {
+        "framework": "torch",
+        "version": torch.__version__,
+        "device": "cpu",
+        "threads": torch.get_num_threads(),
+    }

@@ -8,12 +8,13 @@ are deliberately NOT compared: they follow Keras' published defaults and epsilon
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 import pytest
 
 from impls import data, init
-from impls.spec import MLP, Data, Init, Optimizer, Plateau, TrialSpec, Training
+from impls.spec import MLP, Data, Init, Optimizer, Plateau, Training, TrialSpec
 
 pytestmark = pytest.mark.frameworks
 
@@ -27,7 +28,7 @@ BASE = TrialSpec(
 # schedules, adadelta, adagrad <= 2.2e-16; adam 1.0e-15; adamod 2.1e-15; adam_nobc 2.0e-14;
 # rmsprop 2.7e-14. Tolerance 1e-12 for all (>= 37x headroom). Adagrad once measured 7e-10: the TF
 # accumulator started at float32(0.1) - the rung caught it.
-CASES = {  # name -> (optimizer, training overrides, tolerance)
+CASES: dict[str, tuple[Optimizer, dict[str, Any], float]] = {  # name -> (optimizer, overrides, tolerance)
     "sgd": (Optimizer("sgd", lr=0.1), {}, 1e-12),
     "momentum": (Optimizer("momentum", lr=0.05, momentum=0.9), {}, 1e-12),
     "nesterov": (Optimizer("nesterov", lr=0.05, momentum=0.9), {}, 1e-12),
@@ -38,7 +39,11 @@ CASES = {  # name -> (optimizer, training overrides, tolerance)
     "adam_nobc": (Optimizer("adam_nobc", lr=0.01), {}, 1e-12),
     "adamod": (Optimizer("adamod", lr=0.01, beta3=0.999), {}, 1e-12),
     "backstitch": (Optimizer("sgd", lr=0.1, backstitch=0.3), {}, 1e-12),
-    "sgd-step-schedule": (Optimizer("sgd", lr=0.1), {"schedule": "step", "step_every": 1, "step_gamma": 0.5}, 1e-12),
+    "sgd-step-schedule": (
+        Optimizer("sgd", lr=0.1),
+        {"schedule": "step", "step_every": 1, "step_gamma": 0.5},
+        1e-12,
+    ),
     "sgd-cosine": (Optimizer("sgd", lr=0.1), {"schedule": "cosine"}, 1e-12),
 }
 
@@ -57,15 +62,16 @@ def _trajectory(framework: str, spec: TrialSpec, seed: int = 3) -> dict[str, np.
     else:
         from impls.tf_impl import train as tft
 
-        engine = tft.engine_for(spec, n_in, n_out)
-        engine.reset(spec, w0, seed)  # type: ignore[attr-defined]
+        tf_engine = tft.engine_for(spec, n_in, n_out)
+        tf_engine.reset(spec, w0, seed)
+        engine = tf_engine
     from impls import loop
 
     for i, idx in enumerate(order):
         if spec.training.schedule != "constant":
             engine.set_lr(loop.scheduled_lr(spec, i // 8, i, K))  # type: ignore[attr-defined]
         engine.step(split.x_train[idx], split.y_train[idx])  # type: ignore[attr-defined]
-    return engine.export()  # type: ignore[attr-defined,no-any-return]
+    return engine.export()  # type: ignore[attr-defined]
 
 
 def _gap(spec: TrialSpec) -> float:
