@@ -41,6 +41,8 @@ class AdamBestOverall(Claim):
         "tuning": ["default", "tuned"],
         "data": list(DATA),
     }
+    # quick is over the 30 core-second aim (expected ~100-150 per framework): 6 methods x 2 arms x 2 data
+    # sets x 5 seeds, the tuned arm training 4 times; fewer methods or one data set would weaken the study.
     seeds = {"smoke": 1, "quick": 5, "full": 20}
     metrics = ["test/loss", "test/accuracy", "tune/lr"]
     expect = [
