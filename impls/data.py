@@ -149,4 +149,4 @@ def batches(
     return out
 
 
-from impls import datasets_sequences  # noqa: E402,F401  (registers)
+from impls import datasets_sequences, datasets_sparse  # noqa: E402,F401  (registers)

@@ -7,6 +7,7 @@ between PyTorch and TensorFlow.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable
@@ -39,6 +40,57 @@ class Engine(Protocol):
 
     def restore(self, weights: dict[str, np.ndarray]) -> None:
         """Load canonical weights (early stopping puts the best epoch's weights back)."""
+
+    def set_lr(self, lr: float) -> None:
+        """Set the learning rate of the next updates (schedules; called only when one is set)."""
+
+    def plateau(self, value: float) -> float:
+        """Feed one epoch's monitored value to the framework's own ReduceLROnPlateau; returns the
+        lr now in force (called only when `training.plateau` is set)."""
+
+
+def scheduled_lr(spec: TrialSpec, epoch: int, update: int, total: int) -> float:
+    """The lr of update number `update` (0-based) in epoch `epoch` (0-based); see spec.Training."""
+    t, lr = spec.training, spec.optimizer.lr
+    if t.schedule == "step":
+        return lr * t.step_gamma ** (epoch // t.step_every)
+    if t.schedule == "cosine":
+        return t.min_lr + (lr - t.min_lr) * (1.0 + math.cos(math.pi * update / max(total, 1))) / 2.0
+    return lr
+
+
+def tuning_seed(seed: int) -> int:
+    """The seed of the tuning runs: derived from the evaluation seed, never equal to it."""
+    return (seed * 0x9E3779B1 + 0x7F4A7C15) % (2**62) or 1
+
+
+def tune_then_train(spec: TrialSpec, seed: int, run: Any) -> dict[str, Any]:
+    """`spec.training.tuning`: `run(spec, seed)` once per lr with the tuning seed, pick the lowest
+    validation metric, then `run` the evaluation seed with it (see spec.Tuning)."""
+    tn = spec.training.tuning
+    if tn is None:
+        out: dict[str, Any] = run(spec, seed)
+        return out
+    start = time.perf_counter()
+    plain = dataclasses.replace(spec.training, tuning=None)
+    scores = []
+    for lr in tn.lrs:
+        r = run(
+            dataclasses.replace(spec, optimizer=dataclasses.replace(spec.optimizer, lr=lr), training=plain),
+            tuning_seed(seed),
+        )
+        v = r["metrics"].get(tn.metric, math.inf)
+        scores.append(math.inf if r["diverged"] or not math.isfinite(v) else v)
+    best = tn.lrs[int(np.argmin(scores))]
+    tune_s = time.perf_counter() - start
+    out = run(
+        dataclasses.replace(spec, optimizer=dataclasses.replace(spec.optimizer, lr=best), training=plain),
+        seed,
+    )
+    out["metrics"]["tune/lr"] = float(best)
+    out["metrics"]["tune/log10_lr"] = float(math.log10(best))
+    out["timings"]["tune_s"] = tune_s
+    return out
 
 
 def evaluate(engine: Engine, split: data.Split, head: str) -> dict[str, float]:
@@ -129,7 +181,13 @@ def train(
 
     stopped: list[bool] = []
 
-    def record(step: int, batch_losses: list[float]) -> None:
+    n_per_epoch = max(len(e) for e in order) if order else 1
+    total = (
+        sum(len(e) for e in order) if t.max_steps is None else min(t.max_steps, sum(len(e) for e in order))
+    )
+    step_s = 0.0  # time spent inside engine.step (excludes evaluation and probes)
+
+    def record(step: int, batch_losses: list[float]) -> dict[str, float]:
         if batch_losses:
             curves.setdefault("train/batch_loss", []).append([step, float(np.mean(batch_losses))])
         scores = evaluate(engine, split, head)
@@ -139,6 +197,14 @@ def train(
             reached.append(step)
         if stop is not None and stop(scores):
             stopped.append(True)
+        if t.target is not None and "target/steps" not in found:
+            value = scores.get(t.target[0], math.inf)
+            if value <= t.target[1]:
+                found.update(
+                    {"target/steps": float(step), "target/epochs": step / n_per_epoch, "target/reached": 1.0}
+                )
+                found["target/step_s"] = step_s
+        return scores
 
     stopper = EarlyStopper(t.early_stopping, engine) if t.early_stopping else None
     epochs_run = 0
@@ -147,12 +213,18 @@ def train(
     since_eval: list[float] = []
     epoch_losses: list[float] = []
     probe(0)
-    for epoch in order:
+    lr_now = spec.optimizer.lr
+    for e, epoch in enumerate(order):
         epoch_losses = []
         for idx in epoch:
             if t.max_steps is not None and step >= t.max_steps:
                 break
+            if t.schedule != "constant":
+                lr_now = scheduled_lr(spec, e, step, total)
+                engine.set_lr(lr_now)
+            t_step = time.perf_counter()
             loss = engine.step(split.x_train[idx], split.y_train[idx])
+            step_s += time.perf_counter() - t_step
             step += 1
             since_eval.append(loss)
             epoch_losses.append(loss)
@@ -169,8 +241,14 @@ def train(
             break
         epochs_run += 1
         if not t.eval_every:
-            record(step, since_eval)
+            scores = record(step, since_eval)
             since_eval = []
+            if e + 1 in t.report_epochs:
+                found.update({f"{k}@epoch{e + 1}": v for k, v in scores.items()})
+            if t.plateau is not None:
+                lr_now = engine.plateau(scores.get(t.plateau.monitor, math.nan))
+            if t.plateau is not None or t.schedule != "constant":
+                curves.setdefault("train/lr", []).append([step, lr_now])
             if stopped or (stopper and stopper.epoch_end(epochs_run - 1, curves[stopper.es.monitor][-1][1])):
                 break
     train_s = time.perf_counter() - start
@@ -183,9 +261,19 @@ def train(
     final["train/steps"] = float(step)
     if t.target_loss is not None and not diverged:
         final["train/steps_to_target"] = float(reached[0] if reached else step + 1)
+    if t.target is not None and "target/steps" not in found:  # censored: never reached
+        final.update(
+            {"target/steps": float(step), "target/epochs": step / n_per_epoch, "target/reached": 0.0}
+        )
+        final["target/step_s"] = step_s
     if epoch_losses:
         final["train/epoch_loss"] = float(np.mean(epoch_losses))
-    return {"metrics": final, "curves": curves, "diverged": diverged, "timings": {"train_s": train_s}}
+    return {
+        "metrics": final,
+        "curves": curves,
+        "diverged": diverged,
+        "timings": {"train_s": train_s, "step_s": step_s},
+    }
 
 
 def end_of_training(

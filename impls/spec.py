@@ -33,7 +33,8 @@ INITIALISERS = (
 )
 HEADS = ("softmax", "hinge", "squared_hinge", "mse")
 NORMS = ("none", "batch", "layer")
-OPTIMISERS = ("sgd", "momentum", "nesterov", "adam")
+OPTIMISERS = ("sgd", "momentum", "nesterov", "adam", "adagrad", "adadelta", "rmsprop", "adam_nobc", "adamod")
+SCHEDULES = ("constant", "step", "cosine")
 
 
 @dataclass(frozen=True)
@@ -257,9 +258,32 @@ def cnn_flat_features(m: CNN) -> int:
 
 @dataclass(frozen=True)
 class Optimizer:
-    """Every hyper-parameter explicit. `momentum` is torch's (heavy-ball, dampening 0), which equals
-    Keras' SGD momentum for a constant learning rate. Adam: epsilon is added to sqrt(v_hat) after
-    bias correction (the paper's and torch's placement); the TF impl implements that placement."""
+    """Every hyper-parameter explicit; each update is the published one, written out here so both
+    impls can be checked against it (g: gradient, t: update count from 1, all ops elementwise).
+
+    sgd        w -= lr*g
+    momentum   b = momentum*b + g; w -= lr*b   (torch's heavy ball, dampening 0; equals Keras' SGD
+               momentum for a constant lr)
+    nesterov   b = momentum*b + g; w -= lr*(g + momentum*b)   (torch / Sutskever et al. 2013 form)
+    adagrad    G += g^2 (G starts at initial_accumulator); w -= lr*g/(sqrt(G) + eps)   (Duchi et al.
+               2011; eps outside the root as in torch; Keras puts it inside: sqrt(G + eps))
+    adadelta   v = rho*v + (1-rho)*g^2; d = sqrt(u + eps)/sqrt(v + eps)*g; u = rho*u + (1-rho)*d^2;
+               w -= lr*d   (Zeiler 2012 with lr = 1.0 as in the paper; eps inside both roots)
+    rmsprop    v = rho*v + (1-rho)*g^2; w -= lr*g/(sqrt(v) + eps)   (Tieleman & Hinton 2012,
+               uncentred; eps outside the root as in torch; Keras puts it inside)
+    adam       m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2; w -= lr*m_hat/(sqrt(v_hat) + eps),
+               m_hat = m/(1-b1^t), v_hat = v/(1-b2^t)   (Kingma & Ba 2015, Alg. 1; Keras differs)
+    adam_nobc  the same without bias correction: w -= lr*m/(sqrt(v) + eps)
+    adamod     Adam's m_hat, v_hat; n = lr/(sqrt(v_hat) + eps); s = b3*s + (1-b3)*n (s starts at 0);
+               w -= min(n, s)*m_hat   (Ding et al. 2019, Algorithm 1)
+
+    `backstitch` = alpha > 0 (sgd only): per mini-batch, w += alpha*lr*g(w), then
+    w -= (1+alpha)*lr*g(w') with the gradient recomputed on the same batch (Wang et al. 2017);
+    two forward/backward passes per batch, each with its own dropout mask.
+
+    `defaults="framework"` is for claims about the frameworks' out-of-the-box settings: every
+    hyper-parameter above is ignored and the framework's own optimiser is built with its own
+    defaults (torch.optim.X() / keras.optimizers.X()); the two then legitimately differ."""
 
     name: str = "sgd"
     lr: float = 0.1
@@ -267,6 +291,40 @@ class Optimizer:
     beta1: float = 0.9
     beta2: float = 0.999
     eps: float = 1e-8
+    rho: float = 0.9  # rmsprop / adadelta decay of the running averages
+    beta3: float = 0.999  # adamod's memory of the step sizes
+    initial_accumulator: float = 0.0  # adagrad
+    backstitch: float = 0.0  # alpha; 0 = off
+    defaults: Literal["explicit", "framework"] = "explicit"
+
+
+@dataclass(frozen=True)
+class Plateau:
+    """Reduce the lr when `monitor` (evaluated at the end of every epoch; lower is better) stops
+    improving, by the frameworks' own code (torch.optim.lr_scheduler.ReduceLROnPlateau,
+    keras.callbacks.ReduceLROnPlateau). Semantics in torch's convention: an evaluation improves if
+    value < best - threshold (absolute threshold: Keras' min_delta; torch threshold_mode="abs");
+    after more than `patience` non-improving evaluations lr = max(lr*factor, min_lr) (Keras
+    reduces after `patience` of them, so it is given patience + 1); then `cooldown` evaluations
+    are ignored."""
+
+    monitor: str = "val/loss"
+    factor: float = 0.1
+    patience: int = 10
+    threshold: float = 1e-4
+    cooldown: int = 0
+    min_lr: float = 0.0
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Equal tuning budget per arm, inside one trial: train once per lr in `lrs` with a tuning
+    seed derived from (and distinct from) the evaluation seed, pick the lr with the lowest
+    `metric` (a loss or error on the validation split; a diverged run counts as +inf), then train
+    the evaluation run with it. Records `tune/lr`."""
+
+    lrs: tuple[float, ...] = ()
+    metric: str = "val/loss"
 
 
 @dataclass(frozen=True)
@@ -311,6 +369,18 @@ class Training:
     # `max_norm` if it is longer (torch.renorm's formula, see impls/*_impl). 0 = off. Hidden
     # kernels only, not the head.
     max_norm: float = 0.0
+    # lr schedule, set by the shared loop before every update: step = lr * step_gamma **
+    # (epoch // step_every); cosine = min_lr + (lr - min_lr) * (1 + cos(pi * update / total)) / 2
+    schedule: str = "constant"
+    step_every: int = 1
+    step_gamma: float = 0.1
+    min_lr: float = 0.0
+    plateau: Plateau | None = None
+    tuning: Tuning | None = None
+    # ("train/loss", 0.1): records target/steps, target/epochs, target/reached and target/step_s
+    # (update time only) at the first evaluation where the metric is <= the value
+    target: tuple[str, float] | None = None
+    report_epochs: tuple[int, ...] = ()  # record every eval metric as "{metric}@epoch{e}"
 
 
 @dataclass(frozen=True)
@@ -496,6 +566,12 @@ def validate(spec: TrialSpec) -> None:
         ),
         (spec.data.target in ("label", "input"), f"data.target={spec.data.target!r}"),
         (spec.data.target != "input" or m.head == "mse", "data.target='input' needs head 'mse'"),
+        (t.schedule in SCHEDULES, f"training.schedule={t.schedule!r}, expected one of {SCHEDULES}"),
+        (t.plateau is None or t.schedule == "constant", "training.plateau needs schedule='constant'"),
+        (t.plateau is None or t.eval_every == 0, "training.plateau monitors per-epoch evaluations"),
+        (o.backstitch == 0.0 or o.name == "sgd", "optimizer.backstitch is defined for sgd only"),
+        (t.tuning is None or len(t.tuning.lrs) > 0, "training.tuning.lrs is empty"),
+        (t.tuning is None or spec.data.val_fraction > 0, "training.tuning needs data.val_fraction > 0"),
     ]
     for ok, msg in checks:
         if not ok:

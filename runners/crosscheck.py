@@ -145,6 +145,12 @@ def trajectory_cases() -> list[TrajCase]:
         TrajCase("momentum", m, Optimizer("momentum", lr=0.05, momentum=0.9)),
         TrajCase("nesterov", m, Optimizer("nesterov", lr=0.05, momentum=0.9)),
         TrajCase("adam", m, Optimizer("adam", lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8)),
+        TrajCase("adagrad", m, Optimizer("adagrad", lr=0.05, eps=1e-10, initial_accumulator=0.1)),
+        TrajCase("adadelta", m, Optimizer("adadelta", lr=1.0, rho=0.9, eps=1e-6)),
+        TrajCase("rmsprop", m, Optimizer("rmsprop", lr=1e-3, rho=0.9, eps=1e-8)),
+        TrajCase("adam_nobc", m, Optimizer("adam_nobc", lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8)),
+        TrajCase("adamod", m, Optimizer("adamod", lr=1e-3, beta1=0.9, beta2=0.999, beta3=0.999, eps=1e-8)),
+        TrajCase("sgd/backstitch", m, Optimizer("sgd", lr=0.05, backstitch=0.3)),
         TrajCase(
             "sgd/l2+sum",
             m,
@@ -451,7 +457,7 @@ def trajectory(tc: TrajCase, dtype: str, steps: int) -> dict[str, Any]:
     tnet = _torch_net(tc.model, n_in, n_out, dtype, w0)
     teng = torch_train.TorchEngine(spec, tnet)
     feng = tf_train.engine_for(spec, n_in, n_out)
-    feng.reset(tm.export_weights(tnet), SEED)  # torch -> tf
+    feng.reset(spec, tm.export_weights(tnet), SEED)  # torch -> tf
     bs = tc.training.batch_size
     per_epoch = len(split.x_train) // bs
     order = data.batches(len(split.x_train), bs, -(-steps // per_epoch), SEED, drop_last=True)

@@ -7,6 +7,7 @@ dropout instead of retracing."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import os
 import time
@@ -73,11 +74,25 @@ class TFEngine:
                 loss += 0.5 * t.l2 * tf.add_n([tf.reduce_sum(k**2) for k in self.net.kernels()])
             return loss
 
+        alpha = spec.optimizer.backstitch
+
         @tf.function(input_signature=[x_sig, y_sig], autograph=False)
         def step(x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
             with tf.GradientTape() as tape:
                 loss = loss_fn(x, y)
-            self.opt.apply(tape.gradient(loss, params))
+            grads = tape.gradient(loss, params)
+            if not alpha:
+                self.opt.apply(grads)
+            else:
+                # backstitch (Wang et al. 2017): w' = w + alpha*lr*g(w); w'' = w' - (1+alpha)*lr*g(w')
+                # on the same batch; the second pass draws a fresh dropout mask (as torch's does).
+                lr = self.opt.lr
+                for p, g in zip(params, grads, strict=True):
+                    p.assign_add(alpha * lr * g)
+                with tf.GradientTape() as tape2:
+                    loss2 = loss_fn(x, y)
+                for p, g in zip(params, tape2.gradient(loss2, params), strict=True):
+                    p.assign_sub((1.0 + alpha) * lr * g)
             if t.max_norm:
                 max_norm(self.net.kernels()[:-1], t.max_norm)
             return loss
@@ -96,6 +111,12 @@ class TFEngine:
                 loss = loss_fn(x, y, keep)
             return [tf.math.reduce_variance(g) for g in tape.gradient(loss, keep)]
 
+        @tf.function(input_signature=[x_sig, y_sig], autograph=False)
+        def grads(x: tf.Tensor, y: tf.Tensor) -> list[tf.Tensor]:
+            with tf.GradientTape() as tape:
+                loss = loss_fn(x, y)
+            return tape.gradient(loss, params)
+
         @tf.function(input_signature=[x_sig], autograph=False)
         def outputs(x: tf.Tensor) -> tf.Tensor:
             return self.net(x, training=False)
@@ -108,11 +129,24 @@ class TFEngine:
 
         self._step, self._grad_norms, self._outputs, self._acts = step, grad_norms, outputs, activations
         self._act_grad_vars = act_grad_vars
+        self._grads = grads
 
-    def reset(self, weights: dict[str, np.ndarray], seed: int) -> None:
+    def reset(self, spec: TrialSpec, weights: dict[str, np.ndarray], seed: int) -> None:
         models.load_weights(self.net, weights)
-        self.opt.reset()
+        self.opt.reset(spec.optimizer.lr)
         self.net.seed_dropout(seed)
+        plateau = spec.training.plateau
+        self.sched = optim.make_plateau(self.opt, plateau) if plateau is not None else None
+        self.epoch = 0
+
+    def set_lr(self, lr: float) -> None:
+        self.opt.set_lr(lr)
+
+    def plateau(self, value: float) -> float:
+        assert self.sched is not None
+        self.sched.on_epoch_end(self.epoch, {"val_monitored": value})
+        self.epoch += 1
+        return float(self.opt.lr.numpy())
 
     def step(self, x: np.ndarray, y: np.ndarray) -> float:
         return float(self._step(x, y))
@@ -138,7 +172,9 @@ class TFEngine:
 
 def engine_for(spec: TrialSpec, n_in: int, n_out: int) -> TFEngine:
     t = spec.training
-    key = (spec.model, spec.optimizer, t.dtype, t.l2, t.loss_reduction, t.max_norm, t.frozen, n_in, n_out)
+    # the lr lives in a variable (assigned by reset), so every lr shares one traced step
+    opt = dataclasses.replace(spec.optimizer, lr=0.0)
+    key = (spec.model, opt, t.dtype, t.l2, t.loss_reduction, t.max_norm, t.frozen, n_in, n_out)
     if key not in _ENGINES:
         if len(_ENGINES) >= 64:  # bound memory in a long-lived worker
             _ENGINES.pop(next(iter(_ENGINES)))
@@ -153,9 +189,28 @@ def run_trial(spec: TrialSpec, seed: int, threads: int = 1) -> dict[str, Any]:
         experiment = importlib.import_module(f"impls.tf_impl.experiments.{spec.experiment}")
         out: dict[str, Any] = experiment.run(spec, seed, threads)
         return out
-    t0 = time.perf_counter()
+    return tune_then_train(spec, seed)
+
+
+def tune_then_train(spec: TrialSpec, seed: int) -> dict[str, Any]:
+    return loop.tune_then_train(spec, seed, _train)
+
+
+def fresh_engine(spec: TrialSpec, seed: int) -> tuple[TFEngine, data.Split, dict[str, np.ndarray]]:
+    """The trial's data split, canonical initial weights and an engine reset to them."""
     split = data.load(spec.data, seed, spec.training.dtype)
     engine, w0 = setup(spec, seed, split)
+    return engine, split, w0
+
+
+def flat_grad(engine: TFEngine, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """dL/dtheta over every trainable variable, flattened (train mode), without updating."""
+    return np.concatenate([np.asarray(g).reshape(-1).astype(np.float64) for g in engine._grads(x, y)])
+
+
+def _train(spec: TrialSpec, seed: int) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    engine, split, w0 = fresh_engine(spec, seed)
     build_s = time.perf_counter() - t0
     result = loop.train(spec, seed, split, engine, w0)
     result["timings"]["build_s"] = build_s
@@ -173,7 +228,7 @@ def setup(
     if w0 is None:
         w0 = init.initial_weights(spec.model, n_in, split.n_outputs, seed, dtype)
     engine = engine_for(spec, n_in, split.n_outputs)
-    engine.reset(w0, seed)
+    engine.reset(spec, w0, seed)
     return engine, w0
 
 

@@ -1,16 +1,72 @@
-"""Optimisers from `impls.spec.Optimizer`: torch's own, which follow the published updates
-(Adam's epsilon after bias correction; heavy-ball momentum b = m*b + g, w -= lr*b)."""
+"""Optimisers from `impls.spec.Optimizer` (the updates are written out in its docstring).
+
+torch.optim where it follows the published update exactly: SGD (heavy-ball / Nesterov momentum,
+dampening 0), Adagrad (eps outside the root, lr_decay 0), Adadelta (eps inside both roots),
+RMSprop (alpha = rho, uncentred, eps outside the root, no momentum) and Adam (eps after bias
+correction). Own code where torch has none: Adam without bias correction and AdaMod. Backstitch
+needs two gradients per batch, so it lives in the engine's step (train.py), not here."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import torch
 
 from impls.spec import Optimizer
 
+FRAMEWORK_DEFAULTS = {
+    "sgd": "SGD",
+    "momentum": "SGD",
+    "nesterov": "SGD",
+    "adagrad": "Adagrad",
+    "adadelta": "Adadelta",
+    "rmsprop": "RMSprop",
+    "adam": "Adam",
+}
+
+
+class AdamVariant(torch.optim.Optimizer):
+    """Adam without bias correction (`adamod=False, bias_correction=False`) or AdaMod
+    (Ding et al. 2019, Algorithm 1: Adam's bias-corrected step size lr/(sqrt(v_hat)+eps) is
+    smoothed by an exponential average s with beta3 and clipped to min(step, s))."""
+
+    def __init__(self, params: Iterable[Any], o: Optimizer) -> None:
+        super().__init__(params, {"lr": o.lr})
+        self.o = o
+
+    @torch.no_grad()
+    def step(self, closure: Any = None) -> None:  # type: ignore[override]
+        o = self.o
+        for group in self.param_groups:
+            lr = group["lr"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                st = self.state[p]
+                if not st:
+                    st["t"] = 0
+                    st["m"], st["v"], st["s"] = (torch.zeros_like(p) for _ in range(3))
+                st["t"] += 1
+                t, g = st["t"], p.grad
+                st["m"].mul_(o.beta1).add_(g, alpha=1.0 - o.beta1)
+                st["v"].mul_(o.beta2).addcmul_(g, g, value=1.0 - o.beta2)
+                if o.name == "adam_nobc":
+                    p.sub_(lr * st["m"] / (st["v"].sqrt() + o.eps))
+                    continue
+                m_hat = st["m"] / (1.0 - o.beta1**t)
+                v_hat = st["v"] / (1.0 - o.beta2**t)
+                eta = lr / (v_hat.sqrt() + o.eps)
+                st["s"].mul_(o.beta3).add_(eta, alpha=1.0 - o.beta3)
+                p.sub_(torch.minimum(eta, st["s"]) * m_hat)
+
 
 def make_optimizer(o: Optimizer, params: Iterable[torch.nn.Parameter]) -> torch.optim.Optimizer:
+    if o.defaults == "framework":  # torch's own out-of-the-box settings (momentum stays explicit)
+        cls = getattr(torch.optim, FRAMEWORK_DEFAULTS[o.name])
+        if o.name in ("momentum", "nesterov"):
+            return cls(params, momentum=o.momentum, nesterov=o.name == "nesterov")
+        return cls(params)
     if o.name == "sgd":
         return torch.optim.SGD(params, lr=o.lr, momentum=0.0)
     if o.name in ("momentum", "nesterov"):
@@ -19,4 +75,28 @@ def make_optimizer(o: Optimizer, params: Iterable[torch.nn.Parameter]) -> torch.
         )
     if o.name == "adam":
         return torch.optim.Adam(params, lr=o.lr, betas=(o.beta1, o.beta2), eps=o.eps)
+    if o.name == "adagrad":
+        return torch.optim.Adagrad(
+            params, lr=o.lr, lr_decay=0.0, initial_accumulator_value=o.initial_accumulator, eps=o.eps
+        )
+    if o.name == "adadelta":
+        return torch.optim.Adadelta(params, lr=o.lr, rho=o.rho, eps=o.eps)
+    if o.name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=o.lr, alpha=o.rho, eps=o.eps, momentum=0.0, centered=False)
+    if o.name in ("adam_nobc", "adamod"):
+        return AdamVariant(params, o)
     raise ValueError(f"optimizer.name={o.name!r} has no PyTorch implementation")
+
+
+def make_plateau(opt: torch.optim.Optimizer, p: Any) -> torch.optim.lr_scheduler.ReduceLROnPlateau:
+    """torch's own scheduler with spec.Plateau's semantics (absolute threshold, torch's patience)."""
+    return torch.optim.lr_scheduler.ReduceLROnPlateau(
+        opt,
+        mode="min",
+        factor=p.factor,
+        patience=p.patience,
+        threshold=p.threshold,
+        threshold_mode="abs",
+        cooldown=p.cooldown,
+        min_lr=p.min_lr,
+    )

@@ -26,6 +26,8 @@ class TorchEngine:
         frozen = spec.training.frozen
         skip = {id(t) for name, (t, _) in net.canonical().items() if frozen and name.startswith(frozen)}
         self.opt = optim.make_optimizer(spec.optimizer, [p for p in net.parameters() if id(p) not in skip])
+        plateau = spec.training.plateau
+        self.sched = optim.make_plateau(self.opt, plateau) if plateau is not None else None
 
     def _loss(self, x: np.ndarray, y: np.ndarray, keep: list[torch.Tensor] | None = None) -> torch.Tensor:
         t = self.spec.training
@@ -44,7 +46,20 @@ class TorchEngine:
         self.opt.zero_grad(set_to_none=True)
         loss = self._loss(x, y)
         loss.backward()
-        self.opt.step()
+        alpha = self.spec.optimizer.backstitch
+        if alpha:  # Wang et al. 2017: w' = w + alpha*lr*g(w); w'' = w' - (1+alpha)*lr*g(w'), same batch
+            lr = float(self.opt.param_groups[0]["lr"])
+            params = [p for p in self.net.parameters() if p.grad is not None]
+            with torch.no_grad():
+                for p in params:
+                    p.add_(p.grad, alpha=alpha * lr)
+            self.opt.zero_grad(set_to_none=True)
+            self._loss(x, y).backward()  # second forward/backward: a fresh dropout mask
+            with torch.no_grad():
+                for p in params:
+                    p.add_(p.grad, alpha=-(1.0 + alpha) * lr)
+        else:
+            self.opt.step()
         if self.spec.training.max_norm:
             self._max_norm(self.spec.training.max_norm)
         return float(loss.detach())
@@ -55,6 +70,15 @@ class TorchEngine:
         with torch.no_grad():
             for w in self.net.kernels()[:-1]:
                 w.renorm_(p=2, dim=0, maxnorm=c)
+
+    def set_lr(self, lr: float) -> None:
+        for group in self.opt.param_groups:
+            group["lr"] = lr
+
+    def plateau(self, value: float) -> float:
+        assert self.sched is not None
+        self.sched.step(value)
+        return float(self.opt.param_groups[0]["lr"])
 
     def outputs(self, x: np.ndarray) -> np.ndarray:
         self.net.eval()
@@ -96,9 +120,31 @@ def run_trial(spec: TrialSpec, seed: int, threads: int = 1) -> dict[str, Any]:
         experiment = importlib.import_module(f"impls.torch_impl.experiments.{spec.experiment}")
         out: dict[str, Any] = experiment.run(spec, seed, threads)
         return out
-    t0 = time.perf_counter()
+    return tune_then_train(spec, seed)
+
+
+def tune_then_train(spec: TrialSpec, seed: int) -> dict[str, Any]:
+    return loop.tune_then_train(spec, seed, _train)
+
+
+def fresh_engine(spec: TrialSpec, seed: int) -> tuple[TorchEngine, data.Split, dict[str, np.ndarray]]:
+    """The trial's data split, canonical initial weights and an engine starting from them."""
     split = data.load(spec.data, seed, spec.training.dtype)
     engine, w0 = setup(spec, seed, split)
+    return engine, split, w0
+
+
+def flat_grad(engine: TorchEngine, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """dL/dtheta over every trainable parameter, flattened (train mode), without updating."""
+    engine.net.train()
+    params = [p for p in engine.net.parameters() if p.requires_grad]
+    grads = torch.autograd.grad(engine._loss(x, y), params)
+    return np.concatenate([g.reshape(-1).numpy().astype(np.float64) for g in grads])
+
+
+def _train(spec: TrialSpec, seed: int) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    engine, split, w0 = fresh_engine(spec, seed)
     build_s = time.perf_counter() - t0
     result = loop.train(spec, seed, split, engine, w0)
     result["timings"]["build_s"] = build_s

@@ -143,8 +143,9 @@ def test_rung3_catches_a_changed_tf_momentum_update(monkeypatch: pytest.MonkeyPa
     def dampened(self: Any, grads: list[Any]) -> None:
         self.t.assign_add(1.0)
         for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
-            b = self.m[i].assign(self.o.momentum * self.m[i] + (1.0 - self.o.momentum) * g)
-            p.assign_sub(self.o.lr * b)
+            m = self.slots[0][i]
+            b = m.assign(self.o.momentum * m + (1.0 - self.o.momentum) * g)
+            p.assign_sub(self.lr * b)
 
     monkeypatch.setattr(optim.TFOptimizer, "apply", dampened)
     monkeypatch.setattr(train, "_ENGINES", {})  # fresh traces with the broken update

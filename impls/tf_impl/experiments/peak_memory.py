@@ -1,0 +1,18 @@
+"""Peak memory of one training update, measured in a fresh process (protocol: impls.measure.peak_memory).
+RSS rather than an allocator counter: on CPU neither torch nor TF exposes an allocator peak."""
+
+from typing import Any
+
+from impls import measure
+from impls.spec import TrialSpec
+
+
+def run(spec: TrialSpec, seed: int, threads: int) -> dict[str, Any]:
+    return measure.peak_memory(spec, seed, __name__)
+
+
+def child(payload: tuple[TrialSpec, int]) -> dict[str, float]:
+    from impls.tf_impl import train
+
+    train.pin_threads(1)
+    return measure.memory_child(payload[0], payload[1], train)
