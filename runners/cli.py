@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 
 from claims import PROFILES, ClaimError, DuplicateClaimError, Registry, Selector, discover
 from runners import gpu
+from runners.crosscheck_cases import FAMILIES as CROSSCHECK_FAMILIES
 from runners.store import DEFAULT_PATH, Store, StoreError
 
 FRAMEWORK_NAMES = ("torch", "tf")
@@ -172,7 +173,9 @@ def cmd_crosscheck(args: argparse.Namespace) -> int:
     rows = run_ladder(dtype=args.dtype, family=args.family, steps=args.steps)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    page = out / f"crosscheck-{args.dtype}.md"
+    page = out / (
+        f"crosscheck-{args.dtype}.md" if args.family is None else f"crosscheck-{args.family}-{args.dtype}.md"
+    )
     page.write_text(render_markdown(rows))
     # the rows for `claimbench report`, which shows the newest of these on its cross-framework page
     (out / f"crosscheck-{args.dtype}.json").write_text(ladder_json(rows, args.dtype, args.steps, args.family))
@@ -269,7 +272,9 @@ def parser() -> Parser:
     rp.add_argument("--profile", choices=PROFILES, default=None)
     c = sub.add_parser("crosscheck", help="the cross-framework regression ladder")
     c.add_argument("--dtype", choices=("float32", "float64"), default="float64")
-    c.add_argument("--family", choices=("mlp",), default=None)
+    c.add_argument(
+        "--family", choices=CROSSCHECK_FAMILIES, default=None, help="one model family (default: all)"
+    )
     c.add_argument("--steps", type=_positive_int, default=100)
     c.add_argument("--out", default="results/report")
     e = sub.add_parser("export", help="the tidy long-format table for pandas")

@@ -5,12 +5,18 @@ Four rungs, each a list of rows (one per case and compared quantity):
 1. parameter counts and shapes: torch == tf == the closed form from the spec (and the golden table
    `tests/parity/golden_param_counts.json` when the source tree is present);
 2. the same canonical weights (`impls.init`, loaded into torch, exported, loaded into tf): eval-mode
-   outputs, the training loss and every gradient agree, for every MLP variant the spec expresses;
+   outputs, the training loss and every gradient agree, for every MLP variant the spec expresses
+   and representative CNN, RNN and autoencoder cases (`runners/crosscheck_cases.py`);
 3. k updates on identical batches (`impls.data.batches` order) through the real engines: parameters
-   and losses stay within a measured band, for sgd / momentum / nesterov / adam; BN running
-   statistics follow the one named difference (Keras: biased batch variance, torch: unbiased);
-4. train/eval behaviour: dropout is the identity in eval mode, keeps 1-p and scales by 1/(1-p) in
-   train mode (statistically: the masks cannot match), norm epsilons are honoured.
+   and losses stay within a measured band, for sgd / momentum / nesterov / adam (MLP) and sgd / adam
+   for every family; BN running statistics follow the one named difference (Keras BatchNormalization:
+   biased batch variance, torch: unbiased; the hand-written recurrent BN is unbiased in both);
+4. train/eval behaviour (MLP layers): dropout is the identity in eval mode, keeps 1-p and scales by
+   1/(1-p) in train mode (statistically: the masks cannot match), norm epsilons are honoured.
+
+Intentional differences, named where asserted: dropout / masking-noise masks and the VAE's eps come
+from each framework's RNG, so stochastic cases are compared in eval mode (rung 2) and the VAE is fed
+the same eps array in both frameworks (rungs 2 and 3).
 
 Every tolerance below was MEASURED first on the development machine (one thread, CPU; torch 2.13,
 TF 2.21) and then set with stated headroom; the observed figure is written beside it. Framework
@@ -23,23 +29,25 @@ import json
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from impls import data, init
-from impls.spec import ACTIVATIONS, MLP, Data, Init, Optimizer, Training, TrialSpec
+from impls.spec import CNN, MLP, RNN, Data, ModelSpec, TrialSpec, cnn_shapes
+from runners.crosscheck_cases import BASE, FAMILIES, Case, TrajCase, exact_cases, trajectory_cases
 
-FAMILIES = ("mlp",)
 DTYPES = ("float32", "float64")
 SEED = 0
 GOLDEN = Path(__file__).resolve().parents[1] / "tests" / "parity" / "golden_param_counts.json"
 
 # Tolerances ---------------------------------------------------------------------------------------
 # (quantity key, dtype) -> tolerance. Observed = the largest value over all cases of that rung on
-# the development machine (1 thread). Headroom is stated per line.
+# the development machine (1 thread; rung 3 at k=100). Headroom is stated per line; the first
+# figure is the MLP's, the CNN / RNN / autoencoder (ae) figures follow, with the headroom where it
+# is under ~30x. The family tolerances are shared with the MLP's rather than loosened.
 TOL: dict[tuple[str, str], float] = {
     # rung 1: integers and shapes must be identical
     ("count", "float64"): 0.0,
@@ -49,32 +57,49 @@ TOL: dict[tuple[str, str], float] = {
     ("roundtrip", "float32"): 0.0,
     # rung 2: eval-mode outputs, max|a-b| / max|a|
     ("forward", "float64"): 1e-13,  # observed 9.3e-16 (layernorm-after) -> ~110x
+    #   cnn 9.3e-16 (bn-before), rnn 4.4e-15 (lstm-layer, ~23x), ae 4.6e-16 (conv)
     ("forward", "float32"): 1e-5,  # observed 3.7e-7 (layernorm-after) -> ~30x
+    #   cnn 3.7e-7 (weightnorm), rnn 7.6e-7 (rnn-layer, ~13x), ae 3.3e-7 (conv)
     # rung 2: training loss (train mode), |a-b| / |a|
-    ("loss", "float64"): 3e-14,  # observed 3.2e-16 -> ~90x
+    ("loss", "float64"): 3e-14,  # observed 3.2e-16 -> ~90x; cnn 1.9e-16, rnn 1.6e-16, ae 2.2e-16
     ("loss", "float32"): 5e-6,  # observed 9.4e-8 (mish) -> ~50x
-    # rung 2: kernel gradients, max over layers of ||ga-gb|| / ||ga||
+    #   cnn 1.7e-7 (bn-after-tanh), rnn 2.1e-7 (gru, ~24x), ae 9.4e-8 (tied)
+    # rung 2: kernel gradients (dense/conv kernels, RNN recurrent matrices), max over layers of
+    # ||ga-gb|| / ||ga||
     ("grad_kernel", "float64"): 1e-13,  # observed 1.2e-15 (residual+batchnorm-after) -> ~85x
+    #   cnn 4.0e-15 (bn-before, ~25x), rnn 1.7e-15 (lstm-batch-2 layers), ae 6.7e-16 (conv)
     ("grad_kernel", "float32"): 3e-5,  # observed 5.1e-7 (residual+batchnorm-after) -> ~60x
+    #   cnn 2.4e-6 (bn-after-tanh, ~12x), rnn 2.5e-6 (lstm-batch-2 layers, ~12x), ae 8.5e-7 (conv_vae)
     # rung 2: all trainable gradients as one vector, ||ga-gb|| / ||ga||
-    ("grad_all", "float64"): 1e-13,  # observed 1.0e-15 -> ~95x
-    ("grad_all", "float32"): 3e-5,  # observed 4.8e-7 -> ~60x
+    ("grad_all", "float64"): 1e-13,  # observed 1.0e-15 -> ~95x; cnn 2.7e-15, rnn 1.3e-15, ae 6.1e-16
+    ("grad_all", "float32"): 3e-5,  # observed 4.8e-7 -> ~60x; cnn 2.2e-6 (~14x), rnn 2.7e-7, ae 5.9e-7
     # rung 3: after k=100 updates, max |w_torch - w_tf| over all trainable parameters
-    ("traj_param", "float64"): 5e-13,  # observed 5.0e-15 (momentum) -> 100x
-    ("traj_param", "float32"): 1e-4,  # observed 1.9e-6 (nesterov) -> ~55x
+    ("traj_param", "float64"): 5e-13,  # observed 5.0e-15 (momentum) -> 100x; cnn 8.9e-16, rnn 1.2e-15,
+    #   ae 2.2e-16, mlp momentum/max-norm 4.5e-16
+    ("traj_param", "float32"): 1e-4,  # observed 1.9e-6 (nesterov) -> ~55x; cnn 1.0e-6, rnn 9.7e-7,
+    #   ae 1.4e-6 (adam/vae)
     # rung 3: over k=100 updates, max |loss_torch - loss_tf| / max(1, |loss_torch|)
-    ("traj_loss", "float64"): 5e-13,  # observed 6.3e-15 (nesterov) -> ~80x
-    ("traj_loss", "float32"): 3e-4,  # observed 7.5e-6 (adam) -> 40x
+    ("traj_loss", "float64"): 5e-13,  # observed 6.3e-15 (nesterov) -> ~80x; cnn 3.9e-16, rnn 2.2e-16,
+    #   ae 5.6e-17
+    ("traj_loss", "float32"): 3e-4,  # observed 7.5e-6 (adam) -> 40x; cnn 1.4e-6, rnn 1.1e-5
+    #   (adam/lstm-layernorm, ~28x), ae 7.8e-7
     # rung 3: BN running mean after k=100 updates, max |torch - tf|
-    ("bn_mean", "float64"): 5e-14,  # observed 8.1e-16 -> ~60x
-    ("bn_mean", "float32"): 2e-5,  # observed 2.8e-7 -> ~70x
+    ("bn_mean", "float64"): 5e-14,  # observed 8.1e-16 -> ~60x; cnn 6.7e-16, rnn 2.2e-15 (~23x)
+    ("bn_mean", "float32"): 2e-5,  # observed 2.8e-7 -> ~70x; cnn 3.6e-7, rnn 7.1e-7 (~28x)
     # rung 3: BN running var, torch vs tf corrected by n/(n-1), max|d| / max|torch|
-    ("bn_var", "float64"): 5e-14,  # observed 6.0e-16 -> ~85x
-    ("bn_var", "float32"): 3e-5,  # observed 3.8e-7 -> ~80x
+    ("bn_var", "float64"): 5e-14,  # observed 6.0e-16 -> ~85x; cnn 1.4e-15
+    ("bn_var", "float32"): 3e-5,  # observed 3.8e-7 -> ~80x; cnn 4.4e-7
+    # rung 3: recurrent per-step BN running var (same convention in both), max|d| / max|torch|
+    ("bn_var_rnn", "float64"): 1e-13,  # observed 9.2e-16 (rnn/adam/lstm-batchnorm) -> ~110x
+    ("bn_var_rnn", "float32"): 3e-4,  # observed 6.1e-6 (rnn/adam/lstm-batchnorm) -> ~50x
     # rung 3: observed gap torch - tf vs the predicted gap (n/(n-1) - 1) * (tf EMA), relative
     # (the gap is ~3% of the variance, so it carries ~30x the relative error of the variances)
     ("bn_gap", "float64"): 1e-12,  # observed 1.9e-14 -> ~50x
     ("bn_gap", "float32"): 1e-3,  # observed 1.2e-5 -> ~80x
+    # the same for conv BN, where n = batch*H*W = 2048: the gap is 1/(n-1) ~ 5e-4 of the variance, so
+    # it carries ~2000x the relative error of the variances (a wrong n, e.g. batch only, gives ~60)
+    ("bn_gap_conv", "float64"): 1e-10,  # observed 2.4e-12 (cnn/sgd/weightnorm+batchnorm) -> ~40x
+    ("bn_gap_conv", "float32"): 1e-2,  # observed 2.4e-4 (cnn/sgd/weightnorm+batchnorm) -> ~40x
     # rung 4: kept values * (1-p) - 1 (1/(1-p) is rounded once: a few ulp)
     ("dropout_scale", "float64"): 1e-14,  # observed 0.0 (1 ulp = 2.2e-16 -> 45 ulp)
     ("dropout_scale", "float32"): 1e-6,  # observed 2.4e-8 -> ~40x
@@ -87,89 +112,22 @@ TOL: dict[tuple[str, str], float] = {
 Z_MAX = 5.0  # observed |z| <= 2.3 (keep rate), <= 3.1 (max over 40 outputs, mean vs eval)
 
 
-# Cases --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Case:
-    name: str
-    model: MLP
-    training: Training = field(default_factory=Training)
-    data: Data = field(default_factory=lambda: Data("digits"))
-
-
-BASE = MLP(depth=3, width=32, activation="relu", init=Init("glorot_uniform"), bias_init=0.05)
-TEACHER = Data("teacher_student", params=(("n", 512), ("outputs", 3)))
-
-
-def exact_cases() -> list[Case]:
-    """Rungs 1 and 2: every MLP variant the spec expresses (dropout 0; the dropout case checks eval
-    mode only)."""
-    cases = [Case(f"{a}/depth3/none", replace(BASE, activation=a)) for a in ACTIVATIONS]
-    for norm, label in (("batch", "batchnorm"), ("layer", "layernorm")):
-        for pos in ("before", "after"):
-            cases.append(Case(f"relu/depth3/{label}-{pos}", replace(BASE, norm=norm, norm_position=pos)))
-    cases += [
-        Case("tanh/depth3/residual", replace(BASE, activation="tanh", residual=True)),
-        Case(
-            "relu/depth3/residual+batchnorm-after",
-            replace(BASE, residual=True, norm="batch", norm_position="after"),
-        ),
-        Case("relu/depth3/none/hinge", replace(BASE, head="hinge")),
-        Case("relu/depth3/none/squared_hinge", replace(BASE, head="squared_hinge")),
-        Case("tanh/depth3/none/mse", replace(BASE, activation="tanh", head="mse"), data=TEACHER),
-        Case("relu/depth3/none/l2", BASE, Training(l2=1e-2)),
-        Case("relu/depth3/none/sum", BASE, Training(loss_reduction="sum")),
-        Case(
-            "relu/depth3/layernorm-before/l2+sum",
-            replace(BASE, norm="layer"),
-            Training(l2=1e-3, loss_reduction="sum"),
-        ),
-        Case("linear/depth0/none", replace(BASE, depth=0, activation="linear")),
-        Case("relu/depth3/dropout", replace(BASE, dropout=0.5, input_dropout=0.2)),
-    ]
-    return cases
-
-
-@dataclass(frozen=True)
-class TrajCase:
-    name: str
-    model: MLP
-    optimizer: Optimizer
-    training: Training = field(default_factory=lambda: Training(batch_size=32, drop_last=True))
-
-
-def trajectory_cases() -> list[TrajCase]:
-    m = replace(BASE, depth=2)
-    bn = replace(m, norm="batch", norm_position="before")
-    return [
-        TrajCase("sgd", m, Optimizer("sgd", lr=0.1)),
-        TrajCase("momentum", m, Optimizer("momentum", lr=0.05, momentum=0.9)),
-        TrajCase("nesterov", m, Optimizer("nesterov", lr=0.05, momentum=0.9)),
-        TrajCase("adam", m, Optimizer("adam", lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8)),
-        TrajCase("adagrad", m, Optimizer("adagrad", lr=0.05, eps=1e-10, initial_accumulator=0.1)),
-        TrajCase("adadelta", m, Optimizer("adadelta", lr=1.0, rho=0.9, eps=1e-6)),
-        TrajCase("rmsprop", m, Optimizer("rmsprop", lr=1e-3, rho=0.9, eps=1e-8)),
-        TrajCase("adam_nobc", m, Optimizer("adam_nobc", lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8)),
-        TrajCase("adamod", m, Optimizer("adamod", lr=1e-3, beta1=0.9, beta2=0.999, beta3=0.999, eps=1e-8)),
-        TrajCase("sgd/backstitch", m, Optimizer("sgd", lr=0.05, backstitch=0.3)),
-        TrajCase(
-            "sgd/l2+sum",
-            m,
-            Optimizer("sgd", lr=0.005),
-            Training(batch_size=32, drop_last=True, l2=1e-2, loss_reduction="sum"),
-        ),
-        TrajCase("momentum/batchnorm-before", bn, Optimizer("momentum", lr=0.05, momentum=0.9)),
-    ]
-
-
 # Helpers ------------------------------------------------------------------------------------------
 def _row(
-    rung: int, case: str, quantity: str, dtype: str, measured: float, key: str, note: str = ""
+    rung: int,
+    case: str,
+    quantity: str,
+    dtype: str,
+    measured: float,
+    key: str,
+    note: str = "",
+    family: str = "mlp",
 ) -> dict[str, Any]:
     tol = TOL[(key, dtype)] if key != "z" else Z_MAX
     measured = float(measured)
     return {
         "rung": rung,
-        "family": "mlp",
+        "family": family,
         "case": case,
         "quantity": quantity,
         "dtype": dtype,
@@ -218,17 +176,17 @@ def _perturbed(weights: dict[str, np.ndarray], dtype: str) -> dict[str, np.ndarr
     gamma/beta or mean/var cannot hide behind the ones/zeros of a fresh initialisation."""
     rng = np.random.default_rng([SEED, 99])
     out = dict(weights)
-    for k, v in weights.items():
-        if k.endswith(("/bias", "/beta", "/mean")):
+    for k, v in weights.items():  # MLP/CNN "norm0/mean", RNN "norm0/x_mean"; weight-norm gain "/g"
+        if k.endswith(("bias", "beta", "mean")):
             out[k] = (v + 0.1 * rng.normal(size=v.shape)).astype(dtype)
-        elif k.endswith("/gamma"):
+        elif k.endswith(("gamma", "/g")):
             out[k] = (v + 0.2 * rng.normal(size=v.shape)).astype(dtype)
-        elif k.endswith("/var"):
+        elif k.endswith("var"):
             out[k] = (v * np.exp(0.5 * rng.normal(size=v.shape))).astype(dtype)
     return out
 
 
-def _torch_net(case_model: MLP, n_in: int, n_out: int, dtype: str, w: dict[str, np.ndarray]) -> Any:
+def _torch_net(case_model: ModelSpec, n_in: int, n_out: int, dtype: str, w: dict[str, np.ndarray]) -> Any:
     from impls.torch_impl import models as tm
 
     net = tm.build(case_model, n_in, n_out, dtype)
@@ -236,7 +194,7 @@ def _torch_net(case_model: MLP, n_in: int, n_out: int, dtype: str, w: dict[str, 
     return net
 
 
-def _tf_net(case_model: MLP, n_in: int, n_out: int, dtype: str, w: dict[str, np.ndarray]) -> Any:
+def _tf_net(case_model: ModelSpec, n_in: int, n_out: int, dtype: str, w: dict[str, np.ndarray]) -> Any:
     from impls.tf_impl import models as fm
 
     net = fm.build(case_model, n_in, n_out, dtype)
@@ -245,12 +203,23 @@ def _tf_net(case_model: MLP, n_in: int, n_out: int, dtype: str, w: dict[str, np.
 
 
 # Rung 1 -------------------------------------------------------------------------------------------
-def expected_counts(m: MLP, n_in: int, n_out: int) -> dict[str, int]:
-    """The closed form from the spec: Dense (in*out + out), norms 2*width trainable, BN 2*width
-    running statistics."""
+def _is_stat(name: str) -> bool:
+    """A running statistic (BN mean/var: MLP/CNN "norm0/var", RNN per-step "norm0/x_var")."""
+    return name.endswith(("/mean", "/var", "_mean", "_var"))
+
+
+def expected_counts(m: ModelSpec, n_in: int, n_out: int) -> dict[str, int]:
+    """MLP: the closed form from the spec: Dense (in*out + out), highway gates (width^2 + width on
+    layers 1..depth-1), norms 2*width trainable, BN 2*width running statistics. Other families: the
+    canonical weights `impls.init` draws (an implementation independent of both frameworks)."""
+    if not isinstance(m, MLP):
+        w = init.initial_weights(m, n_in, n_out, SEED, "float64")
+        stats = sum(v.size for k, v in w.items() if _is_stat(k))
+        return {"trainable": sum(v.size for v in w.values()) - stats, "non_trainable": stats}
     trainable, fan = 0, n_in
-    for _ in range(m.depth):
+    for i in range(m.depth):
         trainable += fan * m.width + m.width + (2 * m.width if m.norm != "none" else 0)
+        trainable += m.width * m.width + m.width if m.highway and i > 0 else 0
         fan = m.width
     trainable += fan * n_out + n_out
     return {"trainable": trainable, "non_trainable": 2 * m.width * m.depth if m.norm == "batch" else 0}
@@ -263,7 +232,7 @@ COUNT_NOTE = (
 
 
 def framework_counts(
-    m: MLP, n_in: int, n_out: int, dtype: str, nets: tuple[Any, Any] | None = None
+    m: ModelSpec, n_in: int, n_out: int, dtype: str, nets: tuple[Any, Any] | None = None
 ) -> dict[str, dict[str, int]]:
     """Trainable and non-trainable (floating) parameter counts as each framework reports them
     (of `nets` = (torch net, tf net) when given, else of freshly built ones)."""
@@ -299,13 +268,15 @@ def param_counts() -> dict[str, dict[str, int]]:
     return out
 
 
-def rung1(dtype: str) -> list[dict[str, Any]]:
+def rung1(dtype: str, cases: list[Case] | None = None) -> list[dict[str, Any]]:
     from impls.tf_impl import models as fm
     from impls.torch_impl import models as tm
 
     golden = json.loads(GOLDEN.read_text()) if GOLDEN.exists() else {}
     rows = []
-    for case in exact_cases():
+    for case in exact_cases() if cases is None else cases:
+        fam = case.family
+        ref = "closed form" if fam == "mlp" else "impls.init"
         n_in, n_out = case_dims(case)
         tn, fn = tm.build(case.model, n_in, n_out, dtype), fm.build(case.model, n_in, n_out, dtype)
         counts = framework_counts(case.model, n_in, n_out, dtype, (tn, fn))
@@ -314,14 +285,14 @@ def rung1(dtype: str) -> list[dict[str, Any]]:
             abs(counts[fw][k] - want[k]) for fw in ("torch", "tf") for k in ("trainable", "non_trainable")
         )
         rows.append(
-            _row(1, case.name, "param counts: torch, tf vs closed form", dtype, bad, "count", COUNT_NOTE)
+            _row(1, case.name, f"param counts: torch, tf vs {ref}", dtype, bad, "count", COUNT_NOTE, fam)
         )
         if case.name in golden:
             g = golden[case.name]
             bad = sum(
                 abs(counts[fw][k] - g[k]) for fw in ("torch", "tf") for k in ("trainable", "non_trainable")
             )
-            rows.append(_row(1, case.name, "param counts vs golden table", dtype, bad, "count"))
+            rows.append(_row(1, case.name, "param counts vs golden table", dtype, bad, "count", family=fam))
         # Shapes and names, in the canonical layout, vs impls.init.
         w0 = init.initial_weights(case.model, n_in, n_out, SEED, dtype)
         shapes = {k: v.shape for k, v in w0.items()}
@@ -332,7 +303,8 @@ def rung1(dtype: str) -> list[dict[str, Any]]:
             for k in set(shapes) | set(exp)
             if k not in exp or k not in shapes or tuple(exp[k].shape) != shapes[k] or exp[k].dtype != dtype
         )
-        rows.append(_row(1, case.name, "canonical names/shapes/dtypes mismatches", dtype, mism, "count"))
+        quantity = "canonical names/shapes/dtypes mismatches"
+        rows.append(_row(1, case.name, quantity, dtype, mism, "count", family=fam))
     return rows
 
 
@@ -343,6 +315,35 @@ def _to_canonical(value: np.ndarray, perm: tuple[int, ...] | None) -> np.ndarray
     return value if perm is None else np.transpose(value, np.argsort(perm))
 
 
+def _stochastic(m: ModelSpec) -> bool:
+    """Train mode draws masks (dropout, masking noise) from each framework's RNG: they cannot match."""
+    return any(
+        getattr(m, k, 0.0)
+        for k in ("dropout", "input_dropout", "recurrent_dropout", "output_dropout", "mask_noise")
+    )
+
+
+VAE_NOTE = "intentional: VAE eps comes from each framework's RNG; both are fed the same numpy eps"
+
+
+def _fixed_noise(m: ModelSpec, nets: tuple[Any, Any], batch: int, dtype: str) -> str:
+    """A VAE draws eps ~ N(0, I) from each framework's RNG (an intentional difference): feed both
+    nets the same numpy eps instead. Returns the note for the rows ('' when not a VAE)."""
+    if not getattr(m, "variational", False):
+        return ""
+    import tensorflow as tf
+    import torch
+
+    eps = np.random.default_rng([SEED, 7]).normal(size=(batch, m.code)).astype(dtype)  # type: ignore[attr-defined]
+    nets[0].noise = lambda shape, dt: torch.from_numpy(eps)
+    nets[1].noise = lambda shape, dt: tf.constant(eps)
+    return VAE_NOTE
+
+
+def _is_kernel(name: str) -> bool:
+    return name.endswith(("/kernel", "/recurrent"))
+
+
 def _loss_and_grads_torch(net: Any, case: Case, x: np.ndarray, y: np.ndarray) -> tuple[float, dict]:
     import torch
 
@@ -351,6 +352,9 @@ def _loss_and_grads_torch(net: Any, case: Case, x: np.ndarray, y: np.ndarray) ->
     t = case.training
     net.train()
     loss = losses.head_loss(net(torch.from_numpy(x)), torch.from_numpy(y), case.model.head, t.loss_reduction)
+    extra = net.extra_loss(t.loss_reduction) if hasattr(net, "extra_loss") else None  # VAE KL
+    if extra is not None:
+        loss = loss + extra
     if t.l2:
         loss = loss + 0.5 * t.l2 * sum((k**2).sum() for k in net.kernels())
     pairs = {k: v for k, v in net.canonical().items() if v[0].requires_grad}
@@ -371,6 +375,9 @@ def _loss_and_grads_tf(net: Any, case: Case, x: np.ndarray, y: np.ndarray) -> tu
         loss = losses.head_loss(
             net(tf.constant(x), training=True), tf.constant(y), case.model.head, t.loss_reduction
         )
+        extra = net.extra_loss(t.loss_reduction) if hasattr(net, "extra_loss") else None
+        if extra is not None:
+            loss += extra
         if t.l2:
             loss += 0.5 * t.l2 * tf.add_n([tf.reduce_sum(k**2) for k in net.kernels()])
     grads = tape.gradient(loss, [v[0] for v in pairs.values()])
@@ -387,6 +394,7 @@ def rung2(dtype: str, batch: int = 64, cases: list[Case] | None = None) -> list[
 
     rows = []
     for case in exact_cases() if cases is None else cases:
+        fam = case.family
         split = _split(case.data, dtype)
         x, y = split.x_train[:batch], split.y_train[:batch]
         n_in, n_out = x.shape[1], split.n_outputs
@@ -396,51 +404,35 @@ def rung2(dtype: str, batch: int = 64, cases: list[Case] | None = None) -> list[
         back = fm.export_weights(fnet)
         rt = max(float(np.max(np.abs(back[k].astype(np.float64) - w[k]))) for k in w)
         rt += sum(1 for k in set(back) ^ set(w))
-        rows.append(
-            _row(
-                2, case.name, "weights canonical -> torch -> tf -> canonical, max abs", dtype, rt, "roundtrip"
-            )
-        )
+        quantity = "weights canonical -> torch -> tf -> canonical, max abs"
+        rows.append(_row(2, case.name, quantity, dtype, rt, "roundtrip", family=fam))
 
         tnet.eval()
         with torch.no_grad():
             out_t = tnet(torch.from_numpy(x)).numpy()
         out_f = fnet(x, training=False).numpy()
-        rows.append(
-            _row(2, case.name, "eval outputs, max|d|/max|torch|", dtype, _rel(out_t, out_f), "forward")
-        )
-        if case.model.dropout or case.model.input_dropout:
+        quantity = "eval outputs, max|d|/max|torch|"
+        rows.append(_row(2, case.name, quantity, dtype, _rel(out_t, out_f), "forward", family=fam))
+        if _stochastic(case.model):
             continue  # train-mode loss/gradients depend on the masks: rung 4 covers dropout
+        note = _fixed_noise(case.model, (tnet, fnet), len(x), dtype)
         lt, gt = _loss_and_grads_torch(tnet, case, x, y)
         lf, gf = _loss_and_grads_tf(fnet, case, x, y)
-        rows.append(_row(2, case.name, "train-mode loss, relative", dtype, abs(lt - lf) / abs(lt), "loss"))
-        kernels = [k for k in gt if k.endswith("/kernel")]
-        worst = max(kernels, key=lambda k: _nrel(gt[k], gf[k]))
-        rows.append(
-            _row(
-                2,
-                case.name,
-                f"kernel grads, max_layer ||d||/||torch|| (worst {worst})",
-                dtype,
-                _nrel(gt[worst], gf[worst]),
-                "grad_kernel",
-            )
-        )
+        rel_loss = abs(lt - lf) / abs(lt)
+        rows.append(_row(2, case.name, "train-mode loss, relative", dtype, rel_loss, "loss", note, fam))
+        worst = max((k for k in gt if _is_kernel(k)), key=lambda k: _nrel(gt[k], gf.get(k, 0 * gt[k])))
+        quantity = f"kernel grads, max_layer ||d||/||torch|| (worst {worst})"
+        measured = _nrel(gt[worst], gf.get(worst, 0 * gt[worst]))
+        rows.append(_row(2, case.name, quantity, dtype, measured, "grad_kernel", note, fam))
         names = sorted(gt)
         flat_t = np.concatenate([gt[k].ravel() for k in names]) if set(gt) == set(gf) else np.ones(1)
         flat_f = np.concatenate([gf[k].ravel() for k in names]) if set(gt) == set(gf) else np.zeros(1)
-        rows.append(
-            _row(
-                2, case.name, "all trainable grads, ||d||/||torch||", dtype, _nrel(flat_t, flat_f), "grad_all"
-            )
-        )
+        quantity = "all trainable grads, ||d||/||torch||"
+        rows.append(_row(2, case.name, quantity, dtype, _nrel(flat_t, flat_f), "grad_all", note, fam))
     return rows
 
 
 # Rung 3 -------------------------------------------------------------------------------------------
-TRAJ_DATA = Data("digits")
-
-
 def trajectory(tc: TrajCase, dtype: str, steps: int) -> dict[str, Any]:
     """Run both engines `steps` updates on identical batches; returns losses and final weights."""
     import torch
@@ -449,81 +441,99 @@ def trajectory(tc: TrajCase, dtype: str, steps: int) -> dict[str, Any]:
     from impls.torch_impl import models as tm
     from impls.torch_impl import train as torch_train
 
-    spec = TrialSpec(TRAJ_DATA, tc.model, tc.optimizer, replace(tc.training, dtype=dtype))
-    split = _split(TRAJ_DATA, dtype)
+    spec = TrialSpec(tc.data, tc.model, tc.optimizer, replace(tc.training, dtype=dtype))
+    split = _split(tc.data, dtype)
     n_in, n_out = split.x_train.shape[1], split.n_outputs
     w0 = init.initial_weights(tc.model, n_in, n_out, SEED, dtype)
     torch.manual_seed(SEED)
     tnet = _torch_net(tc.model, n_in, n_out, dtype, w0)
     teng = torch_train.TorchEngine(spec, tnet)
-    feng = tf_train.engine_for(spec, n_in, n_out)
+    feng = tf_train.TFEngine(spec, n_in, n_out)  # not the worker cache: the VAE's noise is replaced
     feng.reset(spec, tm.export_weights(tnet), SEED)  # torch -> tf
     bs = tc.training.batch_size
+    note = _fixed_noise(tc.model, (tnet, feng.net), bs, dtype)  # before the first trace
     per_epoch = len(split.x_train) // bs
     order = data.batches(len(split.x_train), bs, -(-steps // per_epoch), SEED, drop_last=True)
     idx = [b for epoch in order for b in epoch][:steps]
     lt = [teng.step(split.x_train[i], split.y_train[i]) for i in idx]
     lf = [feng.step(split.x_train[i], split.y_train[i]) for i in idx]
-    return {"w0": w0, "torch": teng.export(), "tf": feng.export(), "loss_torch": lt, "loss_tf": lf, "n": bs}
+    return {
+        "w0": w0,
+        "torch": teng.export(),
+        "tf": feng.export(),
+        "loss_torch": lt,
+        "loss_tf": lf,
+        "n": bs,
+        "note": note,
+    }
+
+
+def bn_var_factor(m: ModelSpec, key: str, batch: int) -> float:
+    """Ratio of the batch variances torch and tf put into running statistic `key`: n/(n-1) for
+    Keras' BatchNormalization (biased) vs torch's (unbiased), n the values per channel (batch, times
+    H*W after conv i in the CNN); 1 for the recurrent BN, hand-written unbiased in both."""
+    if isinstance(m, RNN):
+        return 1.0
+    n = batch
+    if isinstance(m, CNN) and key.startswith("norm"):
+        i = int(key.split("/")[0][4:])
+        h, w, _ = cnn_shapes(m)[i]
+        c = m.convs[i]
+        n *= ((h + 2 * c.padding - c.kernel) // c.stride + 1) * (
+            (w + 2 * c.padding - c.kernel) // c.stride + 1
+        )
+    return n / (n - 1)
 
 
 def rung3(dtype: str, steps: int, cases: list[TrajCase] | None = None) -> list[dict[str, Any]]:
     rows = []
     for tc in trajectory_cases() if cases is None else cases:
+        fam = tc.family
         r = trajectory(tc, dtype, steps)
         wt, wf = r["torch"], r["tf"]
-        stats = [k for k in wt if k.endswith(("/mean", "/var"))]
+        stats = [k for k in wt if _is_stat(k)]
         params = [k for k in wt if k not in stats]
         dp = max(float(np.max(np.abs(wt[k].astype(np.float64) - wf[k]))) for k in params)
-        rows.append(_row(3, tc.name, f"params after {steps} steps, max abs", dtype, dp, "traj_param"))
+        quantity = f"params after {steps} steps, max abs"
+        rows.append(_row(3, tc.name, quantity, dtype, dp, "traj_param", r["note"], fam))
         lt, lf = np.array(r["loss_torch"]), np.array(r["loss_tf"])
         dl = float(np.max(np.abs(lt - lf) / np.maximum(np.abs(lt), 1.0)))
-        rows.append(
-            _row(
-                3, tc.name, f"batch losses over {steps} steps, max |d|/max(1,|loss|)", dtype, dl, "traj_loss"
-            )
-        )
+        quantity = f"batch losses over {steps} steps, max |d|/max(1,|loss|)"
+        rows.append(_row(3, tc.name, quantity, dtype, dl, "traj_loss", r["note"], fam))
         if not stats:
             continue
         # BN running statistics. Both follow r_k = (1-m) r_{k-1} + m s_k from r_0 (mean 0, var 1);
         # torch's s_k is the unbiased batch variance, Keras' the biased one, so with a fixed batch
         # size n: torch_var - (1-m)^k v0 = n/(n-1) * (tf_var - (1-m)^k v0) exactly.
-        n, m = r["n"], tc.model.bn_momentum
+        n, m = r["n"], tc.model.bn_momentum  # type: ignore[attr-defined]
         decay = (1.0 - m) ** steps
-        means = [k for k in stats if k.endswith("/mean")]
+        means = [k for k in stats if k.endswith("mean")]
         dm = max(float(np.max(np.abs(wt[k].astype(np.float64) - wf[k]))) for k in means)
-        rows.append(_row(3, tc.name, f"BN running mean after {steps} steps, max abs", dtype, dm, "bn_mean"))
-        worst_corr, worst_gap = 0.0, 0.0
-        for k in (k for k in stats if k.endswith("/var")):
+        quantity = f"BN running mean after {steps} steps, max abs"
+        rows.append(_row(3, tc.name, quantity, dtype, dm, "bn_mean", family=fam))
+        worst_corr, worst_gap, factors = 0.0, 0.0, set()
+        for k in (k for k in stats if k.endswith("var")):
+            f = bn_var_factor(tc.model, k, n)
+            factors.add(round(f, 6))
             v0 = r["w0"][k].astype(np.float64)
             vt, vf = wt[k].astype(np.float64), wf[k].astype(np.float64)
-            predicted = decay * v0 + n / (n - 1) * (vf - decay * v0)
+            predicted = decay * v0 + f * (vf - decay * v0)
             worst_corr = max(worst_corr, _rel(vt, predicted))
-            gap_pred = (n / (n - 1) - 1.0) * (vf - decay * v0)
-            worst_gap = max(worst_gap, _rel(gap_pred, vt - vf))
-        note = f"intentional: torch running_var uses unbiased batch var, Keras biased (factor n/(n-1), n={n})"
-        rows.append(
-            _row(
-                3,
-                tc.name,
-                "BN running var: torch vs tf corrected by n/(n-1), relative",
-                dtype,
-                worst_corr,
-                "bn_var",
-                note,
-            )
-        )
-        rows.append(
-            _row(
-                3,
-                tc.name,
-                "BN running var gap torch-tf vs predicted gap, relative",
-                dtype,
-                worst_gap,
-                "bn_gap",
-                note,
-            )
-        )
+            if f != 1.0:
+                gap_pred = (f - 1.0) * (vf - decay * v0)
+                worst_gap = max(worst_gap, _rel(gap_pred, vt - vf))
+        if factors == {1.0}:
+            note = "recurrent BN: unbiased batch variance in both frameworks (no correction)"
+            quantity = "BN running var: torch vs tf, relative"
+            rows.append(_row(3, tc.name, quantity, dtype, worst_corr, "bn_var_rnn", note, fam))
+            continue
+        per = "n = batch*H*W per conv channel, batch for dense" if isinstance(tc.model, CNN) else f"n={n}"
+        note = f"intentional: torch running_var uses unbiased batch var, Keras biased (factor n/(n-1), {per})"
+        quantity = "BN running var: torch vs tf corrected by n/(n-1), relative"
+        rows.append(_row(3, tc.name, quantity, dtype, worst_corr, "bn_var", note, fam))
+        quantity = "BN running var gap torch-tf vs predicted gap, relative"
+        key = "bn_gap_conv" if isinstance(tc.model, CNN) else "bn_gap"
+        rows.append(_row(3, tc.name, quantity, dtype, worst_gap, key, note, fam))
     return rows
 
 
@@ -642,15 +652,18 @@ def rung4(dtype: str) -> list[dict[str, Any]]:
 
 # Entry points -------------------------------------------------------------------------------------
 def run_ladder(dtype: str = "float64", family: str | None = None, steps: int = 100) -> list[dict[str, Any]]:
-    """All four rungs for one dtype; one row per (rung, case, quantity)."""
+    """All four rungs for one dtype and `family` (None: every family; rung 4 is the MLP's layers);
+    one row per (rung, case, quantity)."""
     if dtype not in DTYPES:
         raise ValueError(f"dtype={dtype!r}, expected one of {DTYPES}")
     if family is not None and family not in FAMILIES:
         raise ValueError(f"family={family!r}, expected one of {FAMILIES}")
     if steps < 1:
         raise ValueError(f"steps={steps} must be >= 1")
+    cases, traj = exact_cases(family), trajectory_cases(family)
     with one_thread():
-        return rung1(dtype) + rung2(dtype) + rung3(dtype, steps) + rung4(dtype)
+        rows = rung1(dtype, cases) + rung2(dtype, cases=cases) + rung3(dtype, steps, traj)
+        return rows + (rung4(dtype) if family in (None, "mlp") else [])
 
 
 def render_markdown(rows: list[dict[str, Any]]) -> str:

@@ -12,20 +12,13 @@ import numpy as np
 import pytest
 
 from impls import dbn, init
-from impls.spec import Autoencoder, Init
+from impls.spec import Autoencoder
+from runners.crosscheck_cases import AE_CONFIGS
 
 pytestmark = pytest.mark.frameworks
 
-CONFIGS = {
-    "linear": Autoencoder(widths=(), code=4, activation="linear"),
-    "deep": Autoencoder(widths=(16, 8), code=3, activation="tanh", out_activation="sigmoid", bias_init=0.1),
-    "tied": Autoencoder(widths=(12,), code=5, activation="sigmoid", code_activation="sigmoid", tied=True),
-    "conv": Autoencoder(
-        widths=(6,), code=3, conv_channels=(4, 5), activation="tanh", out_activation="sigmoid"
-    ),
-    "vae": Autoencoder(widths=(10,), code=3, activation="relu", variational=True, decoder_var=0.05),
-    "conv_vae": Autoencoder(code=2, widths=(), conv_channels=(3,), variational=True, init=Init("he_uniform")),
-}
+# The configurations are shared with the ladder (`claimbench crosscheck --family autoencoder`).
+CONFIGS = AE_CONFIGS
 # Largest differences observed (float64, this machine): outputs 3.9e-16, codes 7.8e-16, gradients
 # 3.3e-16 absolute on values of order 1e-2..1; tolerance set 1000x above the worst.
 ATOL = 1e-12

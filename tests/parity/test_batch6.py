@@ -15,6 +15,7 @@ import pytest
 
 from impls import init
 from impls.spec import MLP, Data, Init, Probes, Training, TrialSpec
+from runners import crosscheck_cases
 
 pytestmark = pytest.mark.frameworks
 
@@ -48,9 +49,7 @@ def _rel(a, b) -> float:
     return float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(b))), 1e-300))
 
 
-HIGHWAY = MLP(
-    depth=4, width=8, activation="tanh", init=Init("he_normal"), highway=True, highway_gate_bias=-1.5
-)
+HIGHWAY = crosscheck_cases.HIGHWAY  # shared with the ladder (`claimbench crosscheck --family mlp`)
 
 
 def test_highway_weights_are_canonical() -> None:

@@ -16,29 +16,14 @@ import numpy as np
 import pytest
 
 from impls import init
-from impls.spec import CNN, Conv, Data, Optimizer, Probes, Training, TrialSpec
+from impls.spec import CNN, Data, Optimizer, Probes, Training, TrialSpec
+from runners.crosscheck_cases import CNN_CASES, SMALL
 
 pytestmark = pytest.mark.frameworks
 
 TOL_OUT, TOL_GRAD, TOL_TRAJ = 1e-11, 1e-11, 1e-10
-SMALL = (Conv(4, pool="max"), Conv(8, pool="avg"))
-CASES: dict[str, CNN] = {
-    "plain": CNN(convs=SMALL),
-    "bn-before": CNN(convs=SMALL, norm="batch", dense=(12,)),
-    "bn-after-tanh": CNN(convs=SMALL, norm="batch", norm_position="after", activation="tanh"),
-    "layer": CNN(convs=SMALL, norm="layer", dense=(12,)),
-    "group": CNN(convs=SMALL, norm="group", groups=2),
-    "instance": CNN(convs=SMALL, norm="instance"),
-    "weightnorm": CNN(convs=SMALL, weight_norm="weight", dense=(12,), norm="batch"),
-    "weightnorm-fixed-g": CNN(convs=SMALL, weight_norm="weight_fixed_g"),
-    "cosine": CNN(convs=SMALL, weight_norm="cosine", dense=(12,)),
-    "stride2-pad1-gap": CNN(
-        convs=(Conv(6, kernel=3, stride=2, padding=1), Conv(5, kernel=2, stride=2, padding=0)),
-        global_pool=True,
-    ),
-    "kernel5-pad2-max3": CNN(convs=(Conv(3, kernel=5, padding=2, pool="max", pool_size=3),)),
-    "dense-only": CNN(convs=(), dense=(16, 8), norm="layer"),
-}
+# The cases are shared with the ladder (`claimbench crosscheck --family cnn`).
+CASES = CNN_CASES
 PERM = {4: (3, 2, 0, 1), 2: (1, 0)}
 
 

@@ -18,25 +18,17 @@ tf = pytest.importorskip("tensorflow")
 from impls import data, init, spec  # noqa: E402
 from impls.tf_impl import models as tf_models  # noqa: E402
 from impls.torch_impl import models as torch_models  # noqa: E402
+from runners.crosscheck_cases import RNN_CASES, rnn_model, rnn_name  # noqa: E402
 
 # Observed max abs differences in float64 (outputs, gradients, running stats): <= 2e-15.
 TOL = 1e-12
 
-CASES = [
-    dict(cell="rnn"),
-    dict(cell="lstm"),
-    dict(cell="gru"),
-    dict(cell="lstm", layers=2),
-    dict(cell="gru", layers=2),
-    dict(cell="rnn", norm="layer"),
-    dict(cell="lstm", norm="layer"),
-    dict(cell="rnn", norm="batch", norm_gamma=0.1),
-    dict(cell="lstm", norm="batch", norm_gamma=0.1, layers=2),
-]
+# The cases are shared with the ladder (`claimbench crosscheck --family rnn`).
+CASES = RNN_CASES
 
 
 def _pair(case: dict, seed: int = 3, steps: int = 6):
-    m = spec.RNN(features=2, hidden=5, head="mse", bias_init=0.1, **case)
+    m = rnn_model(case)
     x, y, _ = data.pool("adding", (("n", 16), ("seed", 1), ("steps", steps)))
     x, y = x.copy(), y.copy()  # the pool is read-only; torch wants writable arrays
     w = init.initial_weights(m, x.shape[1], 1, seed, "float64")
@@ -81,7 +73,7 @@ def _canonical_grads(net, grads_by_tensor):
     return out
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: "-".join(f"{v}" for v in c.values()))
+@pytest.mark.parametrize("case", CASES, ids=rnn_name)
 @pytest.mark.parametrize("training", [False, True])
 @pytest.mark.parametrize("graph", [False, True], ids=["eager-unrolled", "graph-while-loop"])
 def test_forward_and_gradients_match(case, training, graph):
