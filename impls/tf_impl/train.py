@@ -44,6 +44,7 @@ def pin_threads(n: int) -> None:
 class TFEngine:
     def __init__(self, spec: TrialSpec, n_in: int, n_out: int) -> None:
         t, m = spec.training, spec.model
+        self.spec = spec
         dtype = getattr(tf, t.dtype)
         self.net = models.build(m, n_in, n_out, t.dtype)
         params = self.net.trainable_variables
@@ -103,7 +104,10 @@ class TFEngine:
         self._step, self._grad_norms, self._outputs, self._acts = step, grad_norms, outputs, activations
         self._grads = grads
 
-    def reset(self, spec: TrialSpec, weights: dict[str, np.ndarray], seed: int) -> None:
+    def reset(self, weights: dict[str, np.ndarray], seed: int, spec: TrialSpec | None = None) -> None:
+        """New initial weights, optimiser state, lr and dropout seed for `spec` (default: the spec
+        of the last `engine_for` call, which may differ from the one that built it in lr only)."""
+        spec = spec or self.spec
         models.load_weights(self.net, weights)
         self.opt.reset(spec.optimizer.lr)
         self.net.seed_dropout(seed)
@@ -145,6 +149,7 @@ def engine_for(spec: TrialSpec, n_in: int, n_out: int) -> TFEngine:
         if len(_ENGINES) >= 64:  # bound memory in a long-lived worker
             _ENGINES.pop(next(iter(_ENGINES)))
         _ENGINES[key] = TFEngine(spec, n_in, n_out)
+    _ENGINES[key].spec = spec
     return _ENGINES[key]
 
 
@@ -169,7 +174,7 @@ def fresh_engine(spec: TrialSpec, seed: int) -> tuple[TFEngine, data.Split, dict
     n_in = split.x_train.shape[1]
     w0 = init.initial_weights(spec.model, n_in, split.n_outputs, seed, dtype)
     engine = engine_for(spec, n_in, split.n_outputs)
-    engine.reset(spec, w0, seed)
+    engine.reset(w0, seed, spec)
     return engine, split, w0
 
 
