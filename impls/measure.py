@@ -82,10 +82,14 @@ def peak_in_fresh_process(module: str, payload: Any, timeout: float = 300.0) -> 
 
 
 def maxrss_mb() -> float:
-    """This process's peak resident set size so far (Linux ru_maxrss is in KiB)."""
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    """This process's peak resident set size so far: VmHWM of /proc/self/status (the high-water
+    mark of this address space). Not getrusage's ru_maxrss: Linux carries that over exec from the
+    forking parent, so a child spawned by a 1 GB runner reported the runner's peak (bug in v1)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0  # kB -> MiB
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def result(metrics: dict[str, float], timings: dict[str, float], env: dict[str, Any]) -> dict[str, Any]:

@@ -449,7 +449,7 @@ def trajectory(tc: TrajCase, dtype: str, steps: int) -> dict[str, Any]:
     tnet = _torch_net(tc.model, n_in, n_out, dtype, w0)
     teng = torch_train.TorchEngine(spec, tnet)
     feng = tf_train.TFEngine(spec, n_in, n_out)  # not the worker cache: the VAE's noise is replaced
-    feng.reset(spec, tm.export_weights(tnet), SEED)  # torch -> tf
+    feng.reset(tm.export_weights(tnet), SEED, spec)  # torch -> tf
     bs = tc.training.batch_size
     note = _fixed_noise(tc.model, (tnet, feng.net), bs, dtype)  # before the first trace
     per_epoch = len(split.x_train) // bs

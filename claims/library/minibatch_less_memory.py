@@ -7,7 +7,9 @@ STEP = "memory/step_mb"
 
 class MinibatchLessMemory(Claim):
     name = "minibatch-less-memory"
-    version = 1
+    # v2: peak read from VmHWM; v1 read ru_maxrss, which Linux carries over exec from the parent
+    # runner, so every arm reported the runner's peak (1129.6 MB, effect exactly 0).
+    version = 2
     title = "The peak memory of a training step grows with the batch size"
     section = "D. Gradient descent, batch size, optimisers, schedules"
     source = (

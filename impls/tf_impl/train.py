@@ -53,6 +53,7 @@ def max_norm(kernels: list[tf.Variable], c: float) -> None:
 class TFEngine:
     def __init__(self, spec: TrialSpec, n_in: int, n_out: int) -> None:
         t, m = spec.training, spec.model
+        self.spec = spec
         dtype = getattr(tf, t.dtype)
         self.net = models.build(m, n_in, n_out, t.dtype)
         frozen = t.frozen
@@ -131,7 +132,10 @@ class TFEngine:
         self._act_grad_vars = act_grad_vars
         self._grads = grads
 
-    def reset(self, spec: TrialSpec, weights: dict[str, np.ndarray], seed: int) -> None:
+    def reset(self, weights: dict[str, np.ndarray], seed: int, spec: TrialSpec | None = None) -> None:
+        """New initial weights, optimiser state, lr and dropout seed for `spec` (default: the spec
+        of the last `engine_for` call, which may differ from the one that built it in lr only)."""
+        spec = spec or self.spec
         models.load_weights(self.net, weights)
         self.opt.reset(spec.optimizer.lr)
         self.net.seed_dropout(seed)
@@ -179,6 +183,7 @@ def engine_for(spec: TrialSpec, n_in: int, n_out: int) -> TFEngine:
         if len(_ENGINES) >= 64:  # bound memory in a long-lived worker
             _ENGINES.pop(next(iter(_ENGINES)))
         _ENGINES[key] = TFEngine(spec, n_in, n_out)
+    _ENGINES[key].spec = spec
     return _ENGINES[key]
 
 
@@ -228,7 +233,7 @@ def setup(
     if w0 is None:
         w0 = init.initial_weights(spec.model, n_in, split.n_outputs, seed, dtype)
     engine = engine_for(spec, n_in, split.n_outputs)
-    engine.reset(spec, w0, seed)
+    engine.reset(w0, seed, spec)
     return engine, w0
 
 

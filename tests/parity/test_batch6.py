@@ -36,7 +36,7 @@ def _pair(m: MLP, seed: int = 3):
     torch_models.load_weights(net, w0)
     te = torch_train.TorchEngine(spec, net)
     fe = tf_train.TFEngine(spec, N_IN, N_OUT)
-    fe.reset(spec, w0, seed)
+    fe.reset(w0, seed, spec)
     rng = np.random.default_rng(0)
     x = rng.normal(size=(BATCH, N_IN))
     y = rng.integers(0, N_OUT, BATCH).astype(np.int64)

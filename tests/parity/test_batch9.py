@@ -26,7 +26,7 @@ def _engines(spec: TrialSpec, seed: int = 3) -> tuple[object, object, data.Split
     net = models.build(spec.model, n_in, split.n_outputs, spec.training.dtype)
     models.load_weights(net, w0)
     tf_engine = TFEngine(spec, n_in, split.n_outputs)
-    tf_engine.reset(spec, w0, seed)
+    tf_engine.reset(w0, seed, spec)
     return TorchEngine(spec, net), tf_engine, split
 
 

@@ -63,7 +63,7 @@ def _trajectory(framework: str, spec: TrialSpec, seed: int = 3) -> dict[str, np.
         from impls.tf_impl import train as tft
 
         tf_engine = tft.engine_for(spec, n_in, n_out)
-        tf_engine.reset(spec, w0, seed)
+        tf_engine.reset(w0, seed, spec)
         engine = tf_engine
     from impls import loop
 
@@ -114,7 +114,7 @@ def test_plateau_schedules_agree() -> None:
     net = models.build(spec.model, 64, 10, "float64")
     te = train.TorchEngine(spec, net)
     fe = tft.engine_for(spec, 64, 10)
-    fe.reset(spec, init.initial_weights(spec.model, 64, 10, 0, "float64"), 0)
+    fe.reset(init.initial_weights(spec.model, 64, 10, 0, "float64"), 0)  # spec from engine_for
     values = [1.0, 0.9, 0.895, 0.893, 0.891, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7]
     lrs_t = [te.plateau(v) for v in values]
     lrs_f = [fe.plateau(v) for v in values]

@@ -14,7 +14,7 @@ from impls.tf_impl.train import TFEngine, engine_for
 
 def make_engine(spec: TrialSpec, n_in: int, w0: dict[str, np.ndarray], seed: int) -> TFEngine:
     engine = engine_for(spec, n_in, n_in)  # cached per graph shape; new weights, optimiser state, RNG
-    engine.reset(spec, w0, seed)
+    engine.reset(w0, seed, spec)
     return engine
 
 

@@ -42,7 +42,7 @@ def cd_train(w: np.ndarray, bv: np.ndarray, bh: np.ndarray, steps: dbn.Steps, lr
 
 def make_engine(spec: TrialSpec, n_in: int, n_out: int, w0: dict[str, np.ndarray], seed: int) -> TFEngine:
     engine = engine_for(spec, n_in, n_out)
-    engine.reset(spec, w0, seed)
+    engine.reset(w0, seed, spec)
     return engine
 
 

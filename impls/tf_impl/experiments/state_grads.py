@@ -46,7 +46,7 @@ def run(spec: TrialSpec, seed: int, threads: int) -> dict[str, Any]:
     n_in = split.x_train.shape[1]
     w0 = init.initial_weights(spec.model, n_in, split.n_outputs, seed, dtype)
     engine = train.engine_for(spec, n_in, split.n_outputs)
-    engine.reset(spec, w0, seed)
+    engine.reset(w0, seed, spec)
     px, py = probe_batch(spec, seed, split)
     found = metrics.state_grad_summaries(state_grad_norms(engine.net, px, py, head), 0)
     build_s = time.perf_counter() - t0
