@@ -75,6 +75,7 @@ class ClaimResult:
     note: str = ""
     evaluated: bool = False
     gaps: list[dict[str, Any]] = field(default_factory=list)  # crossframework.gaps rows
+    p_values: list[float] = field(default_factory=list)  # every comparison row's p, for BH
 
 
 def build_report(
@@ -364,6 +365,7 @@ def _claim(
         note="no claim metadata stored" if not meta else ("not run" if not records else stats_error),
         evaluated=bool(verdicts),
         gaps=gaps,
+        p_values=[float(p) for p in rows["p"]] if len(rows) else [],
     )
     page = {
         **{k: meta.get(k, "") for k in ("title", "section", "source", "literature", "literature_effect")},
@@ -551,7 +553,20 @@ def _index_page(
         "disagreements": [c for s in order for c in sections[s] if c["agree"] is False],
         "n_gap_flagged": sum(any(g["flagged"] for g in r.gaps) for r in results),
         "env": env,
+        "bh": sweep_bh(results),
     }
+
+
+def sweep_bh(results: list[ClaimResult], q: float = 0.05) -> str:
+    """Benjamini-Hochberg across every comparison of the sweep (both frameworks): how many have a
+    BH-adjusted p below q. Holm controls each claim's family-wise error; this bounds the share of
+    false discoveries among all the sweep's significant comparisons."""
+    p = np.array([x for r in results for x in r.p_values], dtype=float)
+    p = p[np.isfinite(p)]
+    if not p.size:
+        return ""
+    adjusted = stats.benjamini_hochberg(p)
+    return f"{int((adjusted < q).sum())} of {p.size} comparisons have a Benjamini-Hochberg adjusted p < {q:g}"
 
 
 def _crosscheck_page(results: list[ClaimResult], out: Path, generated: str) -> dict[str, Any]:

@@ -463,3 +463,15 @@ def test_interaction_detects_a_planted_growth_and_not_a_null() -> None:
     flat = S.compare(_interaction_table(0.0), e, ["width", "dropout"], np.random.default_rng(0))
     assert flat.loc[0, "verdict"] in ("refuted", "inconclusive")
     assert "minus at width=64" in flat.loc[0, "comparison"]
+
+
+def test_sweep_wide_bh_counts_adjusted_discoveries() -> None:
+    from reports.build import ClaimResult, sweep_bh
+
+    def result(ps: list[float]) -> ClaimResult:
+        return ClaimResult("c", "t", "s", "quick", {}, None, p_values=ps)
+
+    # BH on [0.001, 0.02, 0.04, 0.5, nan]: adjusted 0.004, 0.04, 0.0533, 0.5 -> 2 below 0.05
+    text = sweep_bh([result([0.001, 0.02]), result([0.04, 0.5, float("nan")])])
+    assert text.startswith("2 of 4 comparisons")
+    assert sweep_bh([result([])]) == ""
