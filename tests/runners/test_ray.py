@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -179,6 +181,9 @@ def test_two_node_cluster_by_address(tmp_path: Path, claims_dir: Path) -> None:
     # No --node-ip-address: Ray registers nodes under the machine's address, and a driver whose
     # node address differs from its raylet's waits forever (seen with 127.0.0.1 here).
     common = ["--num-cpus", "1", "--block", "--disable-usage-stats"]
+    # A short temp dir: Ray's unix sockets live under it and AF_UNIX paths stop at 107 bytes
+    # (pytest's tmp_path is too long, and the head then dies at start).
+    temp_dir = tempfile.mkdtemp(prefix="cbray", dir="/tmp")
     head = subprocess.Popen(
         [
             ray_bin,
@@ -187,7 +192,7 @@ def test_two_node_cluster_by_address(tmp_path: Path, claims_dir: Path) -> None:
             "--port",
             str(port),
             "--temp-dir",
-            str(tmp_path / "ray"),
+            temp_dir,
             "--include-dashboard",
             "false",
             "--resources",
@@ -202,6 +207,7 @@ def test_two_node_cluster_by_address(tmp_path: Path, claims_dir: Path) -> None:
     nodes = [head]
     try:
         time.sleep(8)
+        assert head.poll() is None, "the Ray head exited at start"
         second = subprocess.Popen(
             [
                 ray_bin,
@@ -219,6 +225,7 @@ def test_two_node_cluster_by_address(tmp_path: Path, claims_dir: Path) -> None:
         )
         nodes.append(second)
         time.sleep(8)
+        assert second.poll() is None, "the second Ray node exited at start"
         db = tmp_path / "s.db"
         args = [
             "--store",
@@ -245,3 +252,5 @@ def test_two_node_cluster_by_address(tmp_path: Path, claims_dir: Path) -> None:
                 p.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+        shutil.rmtree(temp_dir, ignore_errors=True)
