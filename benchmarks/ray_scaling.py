@@ -12,7 +12,6 @@ Both sides pay their own process start-up costs (framework import, TF tracing), 
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 import tempfile
@@ -80,7 +79,6 @@ def main() -> None:
     p.add_argument("claim", nargs="?", default="relu-resists-vanishing")
     p.add_argument("--profile", default="quick")
     a = p.parse_args()
-    importlib.import_module("ray")
     hand = hand_loop_time(a.claim, a.profile)
     one = sweep_time(a.claim, a.profile, 1)
     two = sweep_time(a.claim, a.profile, 2)

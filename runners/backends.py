@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -36,7 +37,13 @@ def _ray_env(temp_dir: Path, embedded: bool) -> None:
     cluster given by address keeps whatever auth settings the user's environment has.
     Ray reads these variables when it is imported, so this runs before `import ray`."""
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    if embedded and "RAY_AUTH_TOKEN" not in os.environ and "RAY_AUTH_TOKEN_PATH" not in os.environ:
+    already = "ray" in sys.modules  # Ray read its auth settings at import: changing them now breaks it
+    if (
+        embedded
+        and not already
+        and "RAY_AUTH_TOKEN" not in os.environ
+        and "RAY_AUTH_TOKEN_PATH" not in os.environ
+    ):
         os.environ.setdefault("RAY_AUTH_MODE", "token")
         os.environ["RAY_AUTH_TOKEN"] = secrets.token_hex(24)
     temp_dir.mkdir(parents=True, exist_ok=True)
