@@ -6,9 +6,11 @@ trial: killing the driver loses at most what was in flight."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -49,6 +51,17 @@ def _ray_env(temp_dir: Path, embedded: bool) -> None:
     temp_dir.mkdir(parents=True, exist_ok=True)
 
 
+def default_temp_dir() -> Path:
+    """Project-local `.ray_tmp/` — unless its path is too long: Ray puts unix sockets under
+    `<temp>/session_<date>_<pid>/sockets/` and AF_UNIX paths stop at 107 bytes, so a deep checkout
+    gets a short per-project folder in the system temp dir instead."""
+    local = Path(".ray_tmp").resolve()
+    if len(str(local)) <= 40:
+        return local
+    tag = hashlib.sha1(str(local).encode()).hexdigest()[:8]
+    return Path(tempfile.gettempdir()) / f"claimbench-ray-{tag}"
+
+
 def worker_env() -> dict[str, str]:
     """Environment of every trial's worker: quiet TF, the project importable, and the CLAIMBENCH_*
     variables of the driver (e.g. CLAIMBENCH_FAULT, used by the fault tests)."""
@@ -77,7 +90,7 @@ class RayBackend:
         self.num_cpus = num_cpus
         self.max_retries = max_retries
         self.max_in_flight = max_in_flight
-        self.temp_dir = (temp_dir or Path(".ray_tmp")).resolve()
+        self.temp_dir = (temp_dir or default_temp_dir()).resolve()
 
     def _init(self) -> tuple[Any, bool]:
         """Ray, and whether this run owns it (then it shuts it down after). A Ray already

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from runners.gpu import plan
@@ -29,3 +31,12 @@ def test_whole_gpus() -> None:
 def test_bad_shares_are_refused(bad: float) -> None:
     with pytest.raises(ValueError, match="gpus-per-trial"):
         plan(bad)
+
+
+def test_ray_temp_dir_keeps_socket_paths_short(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from runners.backends import default_temp_dir
+
+    deep = tmp_path / ("x" * 60)
+    deep.mkdir()
+    monkeypatch.chdir(deep)
+    assert len(str(default_temp_dir())) <= 40  # AF_UNIX paths under it stop at 107 bytes
