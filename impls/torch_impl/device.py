@@ -8,8 +8,9 @@ import torch
 def configure(
     memory_fraction: float | None, memory_limit_mb: int | None = None, hide_gpus: bool = False
 ) -> str:
-    """Returns the device the trial runs on. torch trials run on the CPU unless a GPU share is
-    given and CUDA is available; the cap must be set before the first CUDA allocation."""
+    """Caps this process' CUDA memory to its share before the first CUDA allocation and returns the
+    device the share grants. Note: `TorchEngine` does not move models to CUDA yet, so torch trials
+    still run (and record "device": "cpu") on the CPU; TF places ops on a visible GPU by itself."""
     if memory_fraction and torch.cuda.is_available():
         torch.cuda.set_per_process_memory_fraction(memory_fraction)
         return "cuda"
