@@ -28,7 +28,7 @@ from reports.render import mdcell
 START = "<!-- verdicts:start -->"
 END = "<!-- verdicts:end -->"
 FRAMEWORK_NAMES = {"torch": "PyTorch", "tf": "TensorFlow"}
-PUBLISHED = ("*.md", "claims/*.md", "figures/*.png", "verdicts.json")
+PUBLISHED = ("*.md", "claims/*.md", "figures/*.svg", "verdicts.json")
 
 
 def verdict_table(verdicts: dict[str, dict[str, Any]], report: str = "docs/report") -> str:
@@ -57,7 +57,7 @@ def replace_between_markers(text: str, body: str) -> str:
 
 
 def publish(built: Path, dest: Path) -> list[Path]:
-    """Replace `dest` with the Markdown pages, PNG figures and verdicts.json of the report in `built`."""
+    """Replace `dest` with the Markdown pages, SVG figures and verdicts.json of the report in `built`."""
     if dest.exists():
         shutil.rmtree(dest)
     copied = []

@@ -41,10 +41,10 @@ def test_writes_index_claim_pages_figures_and_verdicts(report: Path) -> None:
     for claim in (*CLAIMS, "orphan"):
         for ext in ("html", "md"):
             assert (report / "claims" / f"{claim}.{ext}").stat().st_size > 0
-    pngs = sorted((report / "figures").glob("bn-after-activation-*.png"))
+    svgs = sorted((report / "figures").glob("bn-after-activation-*.svg"))
     # forest, loss curve, gradient-norm profile
-    assert [p.name.split("-")[-1] for p in pngs] == ["forest.png", "curve.png", "profile.png"]
-    assert all(p.read_bytes().startswith(b"\x89PNG") for p in pngs)
+    assert [p.name.split("-")[-1] for p in svgs] == ["forest.svg", "curve.svg", "profile.svg"]
+    assert all(b"<svg" in p.read_bytes()[:400] for p in svgs)
 
 
 def test_verdict_matrix_has_a_cell_per_claim_and_framework(report: Path) -> None:
@@ -90,7 +90,7 @@ def test_html_is_self_contained(report: Path) -> None:
             r'(src|href)="(?!data:|(\.\./)?(index|method|crosscheck)\.html|claims/)', text
         ), path.name
     page = (report / "claims" / "bn-after-activation.html").read_text()
-    assert page.count('src="data:image/png;base64,') == 3
+    assert page.count('src="data:image/svg+xml;base64,') == 3
 
 
 def test_markdown_links_are_relative_and_resolve(report: Path) -> None:
@@ -260,6 +260,19 @@ def test_many_claims_build_quickly_in_worker_processes(tmp_path: Path) -> None:
         assert verdicts[f"xss-claim-{k}"] == {"torch": "supported", "tf": "refuted", "agree": False}
         for ext in ("html", "md"):
             assert (tmp_path / "out" / "claims" / f"bn-after-activation-{k}.{ext}").is_file()
-    assert len(list((tmp_path / "out" / "figures").glob("*.png"))) == 4 * COPIES
+    assert len(list((tmp_path / "out" / "figures").glob("*.svg"))) == 4 * COPIES
     # ~0.3 s per claim on one laptop core, plus ~3 s to start the second interpreter
     assert cpu < 0.6 * 2 * COPIES + 6, f"{cpu:.1f} s of CPU for {2 * COPIES} claims"
+
+
+def test_report_work_is_split_by_cost_and_every_claim_drawn_once() -> None:
+    from reports.build import STARTUP_COST, _cost, _Job, _split
+
+    jobs = [
+        _Job(f"c{i}", [], {"figures": [("curve", "x")] * (i % 4)}, [], Path("."), 0, "") for i in range(13)
+    ]
+    chunks = _split(jobs, 2)
+    assert sorted(i for c in chunks for i in c) == list(range(13))
+    loads = [sum(_cost(jobs[i]) for i in c) + (STARTUP_COST if k else 0.0) for k, c in enumerate(chunks)]
+    # greedy largest-first: the loads differ by at most the largest single job
+    assert abs(loads[0] - loads[1]) <= max(_cost(j) for j in jobs)

@@ -66,7 +66,7 @@ def test_snapshot_publishes_markdown_and_figures_and_regenerates_the_readme(
     assert snapshot.main(args) == 0
 
     files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
-    assert {p.suffix for p in map(Path, files)} == {".md", ".png", ".json"}  # no HTML
+    assert {p.suffix for p in map(Path, files)} == {".md", ".svg", ".json"}  # no HTML
     assert {"index.md", "method.md", "crosscheck.md", "verdicts.json"} <= files
     assert "claims/removed-claim.md" not in files
     assert "### float64: 1/1 checks passed" in (out / "crosscheck.md").read_text()
