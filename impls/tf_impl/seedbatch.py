@@ -5,6 +5,7 @@ stack is traced once per shape and reused: `reset` assigns new weights and optim
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 import time
 from typing import Any
@@ -34,9 +35,7 @@ class StackedMLP:
         self.spec, act, dtype = spec, models.ACT[m.activation], getattr(tf, t.dtype)
         widths = [n_in] + [m.width] * m.depth + [n_out]
         self.names = [f"hidden{i}" for i in range(m.depth)] + ["head"]
-        self.kernels = [
-            tf.Variable(tf.zeros((n_seeds, a, b), dtype)) for a, b in zip(widths, widths[1:], strict=False)
-        ]
+        self.kernels = [tf.Variable(tf.zeros((n_seeds, a, b), dtype)) for a, b in itertools.pairwise(widths)]
         self.biases = [tf.Variable(tf.zeros((n_seeds, b), dtype)) for b in widths[1:]]
         params = [p for pair in zip(self.kernels, self.biases, strict=True) for p in pair]
         self.opt = optim.make_optimizer(spec.optimizer, params)
@@ -57,7 +56,9 @@ class StackedMLP:
                 red = tf.reduce_sum if t.loss_reduction == "sum" else tf.reduce_mean
                 per_seed = red(per, axis=1)  # (S,)
                 if t.l2:
-                    per_seed += 0.5 * t.l2 * tf.add_n([tf.reduce_sum(k**2, axis=[1, 2]) for k in self.kernels])
+                    per_seed += (
+                        0.5 * t.l2 * tf.add_n([tf.reduce_sum(k**2, axis=[1, 2]) for k in self.kernels])
+                    )
                 total = tf.reduce_sum(per_seed)  # d(sum_s L_s)/dW_s = dL_s/dW_s
             self.opt.apply(tape.gradient(total, params))
             return per_seed

@@ -26,8 +26,8 @@ class StackedMLP:
         self.spec, self.act = spec, models.ACT[spec.model.activation]
         names = [f"hidden{i}" for i in range(spec.model.depth)] + ["head"]
 
-        def stack(key: str) -> torch.Tensor:
-            return torch.from_numpy(np.stack([w[key] for w in w0s])).requires_grad_(True)
+        def stack(key: str) -> torch.nn.Parameter:
+            return torch.nn.Parameter(torch.from_numpy(np.stack([w[key] for w in w0s])))
 
         self.kernels = [stack(f"{n}/kernel") for n in names]  # (S, in, out)
         self.biases = [stack(f"{n}/bias") for n in names]  # (S, out)
@@ -45,7 +45,9 @@ class StackedMLP:
     def step(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         t = self.spec.training
         self.opt.zero_grad(set_to_none=True)
-        per = losses.per_example(self._forward(torch.from_numpy(x)), torch.from_numpy(y), self.spec.model.head)
+        per = losses.per_example(
+            self._forward(torch.from_numpy(x)), torch.from_numpy(y), self.spec.model.head
+        )
         per_seed = per.sum(dim=1) if t.loss_reduction == "sum" else per.mean(dim=1)  # (S,)
         if t.l2:
             per_seed = per_seed + 0.5 * t.l2 * sum((k**2).sum(dim=(1, 2)) for k in self.kernels)
