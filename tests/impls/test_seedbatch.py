@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from impls import data, loop, seedbatch
-from impls.spec import MLP, CNN, Data, EarlyStopping, Optimizer, Probes, Training, TrialSpec, Tuning
+from impls.spec import CNN, MLP, Data, EarlyStopping, Optimizer, Probes, Training, TrialSpec, Tuning
 
 BASE = TrialSpec(data=Data("digits", n_train=100), model=MLP(depth=1, width=8), training=Training(epochs=3))
 
