@@ -34,22 +34,31 @@ def trial_seed(claim: type[Claim] | Claim, point: Point, seed_index: int) -> int
 
 
 def trial_id(
-    claim: str, version: int, framework: str, point: Point, seed_index: int, profile: str, code: str
+    claim: str,
+    version: int,
+    framework: str,
+    point: Point,
+    seed_index: int,
+    profile: str,
+    code: str,
+    mode: str = "sequential",
 ) -> str:
     """Stable id: a hash of the canonical JSON of the trial and the code fingerprint. The order of
-    factors or CLI arguments never changes it (keys are sorted)."""
-    return _hash(
-        {
-            "claim": claim,
-            "version": version,
-            "framework": framework,
-            "point": point,
-            "seed_index": seed_index,
-            "profile": profile,
-            "code": code,
-        },
-        24,
-    )
+    factors or CLI arguments never changes it (keys are sorted). An execution mode other than the
+    default (e.g. "seedbatch": equal to sequential only up to rounding) enters the hash; the
+    sequential mode adds no key, so its ids are the ones stored before modes existed."""
+    fields: dict[str, Any] = {
+        "claim": claim,
+        "version": version,
+        "framework": framework,
+        "point": point,
+        "seed_index": seed_index,
+        "profile": profile,
+        "code": code,
+    }
+    if mode != "sequential":
+        fields["mode"] = mode
+    return _hash(fields, 24)
 
 
 @dataclass(frozen=True)

@@ -93,16 +93,27 @@ def tune_then_train(spec: TrialSpec, seed: int, run: Any) -> dict[str, Any]:
     return out
 
 
-def evaluate(engine: Engine, split: data.Split, head: str) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for part, x, y in (
+def parts(split: data.Split) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """The split's non-empty parts, in evaluation order: (name, x, y)."""
+    out = [
         ("train", split.x_train, split.y_train),
         ("val", split.x_val, split.y_val),
         ("test", split.x_test, split.y_test),
-    ):
-        if len(y):
-            out.update({f"{part}/{k}": v for k, v in metrics.score(engine.outputs(x), y, head).items()})
+    ]
+    return [(part, x, y) for part, x, y in out if len(y)]
+
+
+def score_outputs(outputs: dict[str, np.ndarray], split: data.Split, head: str) -> dict[str, float]:
+    """Metrics from each part's eval-mode outputs (`parts` names them); the seed-batched loop
+    (impls/seedbatch.py) computes the outputs of all seeds at once and scores each seed here."""
+    out: dict[str, float] = {}
+    for part, _, y in parts(split):
+        out.update({f"{part}/{k}": v for k, v in metrics.score(outputs[part], y, head).items()})
     return out
+
+
+def evaluate(engine: Engine, split: data.Split, head: str) -> dict[str, float]:
+    return score_outputs({part: engine.outputs(x) for part, x, _ in parts(split)}, split, head)
 
 
 class EarlyStopper:

@@ -151,6 +151,7 @@ def _run(args: argparse.Namespace, reg: Registry, chosen: list[Any], store: Stor
         gpus=args.gpus_per_trial,
         max_retries=args.max_retries,
         workers=args.workers,
+        seed_batch=args.seed_batch,
     )
 
 
@@ -266,6 +267,11 @@ def parser() -> Parser:
     r.add_argument("--max-seeds", type=_positive_int, default=40, help="seed cap for --until-decided")
     r.add_argument(
         "--workers", type=_positive_int, default=None, help="CPUs of the embedded Ray (default: all)"
+    )
+    r.add_argument(
+        "--seed-batch",
+        action="store_true",
+        help="train each condition's seeds as one stacked model where the spec allows (own trial ids)",
     )
     rp = sub.add_parser("report", help="rebuild the report from the store (no training)")
     rp.add_argument("--out", default="results/report")

@@ -44,11 +44,8 @@ def _inject_fault(trial: Trial) -> None:
         raise RuntimeError(f"injected fault in {trial.claim}")
 
 
-def run_one(trial: Trial) -> TrialRecord:
-    threads = max(1, int(trial.cpus))
-    set_thread_env(threads)
-    started = time.time()
-    base: dict[str, Any] = dict(
+def _base(trial: Trial) -> dict[str, Any]:
+    return dict(
         id=trial.id,
         claim=trial.claim,
         version=trial.version,
@@ -58,36 +55,35 @@ def run_one(trial: Trial) -> TrialRecord:
         seed=trial.seed,
         profile=trial.profile,
     )
-    env: dict[str, Any] = {
+
+
+def _env(trial: Trial) -> dict[str, Any]:
+    return {
         "host": socket.gethostname(),
         "pid": os.getpid(),
         "python": platform.python_version(),
         "code": trial.code,
         "node": _ray_node(),
     }
-    try:
-        _inject_fault(trial)
-        impl = importlib.import_module(FRAMEWORK_MODULES[trial.framework])
-        caps = gpu.plan(trial.gpus)
-        device = importlib.import_module(FRAMEWORK_MODULES[trial.framework] + ".device")
-        env["device"] = device.configure(
-            caps.torch_memory_fraction, caps.tf_memory_limit_mb, caps.tf_hide_gpus
-        )
-        out = impl.run_trial(trial.spec, trial.seed, threads=threads)
-    except Exception as exc:  # stored as failed with its traceback; retried on the next run
-        tb = traceback.format_exc(limit=8)
-        return TrialRecord(
-            **base,
-            status="failed",
-            env=env,
-            started=started,
-            finished=time.time(),
-            wall_s=time.time() - started,
-            error=f"{type(exc).__name__}: {exc}\n{tb}",
-        )
+
+
+def _failed(trial: Trial, env: dict[str, Any], started: float, exc: Exception) -> TrialRecord:
+    tb = traceback.format_exc(limit=8)
+    return TrialRecord(
+        **_base(trial),
+        status="failed",
+        env=env,
+        started=started,
+        finished=time.time(),
+        wall_s=time.time() - started,
+        error=f"{type(exc).__name__}: {exc}\n{tb}",
+    )
+
+
+def _done(trial: Trial, env: dict[str, Any], started: float, out: dict[str, Any]) -> TrialRecord:
     env.update(out.get("env", {}), timings=out.get("timings", {}))
     return TrialRecord(
-        **base,
+        **_base(trial),
         status="diverged" if out["diverged"] else "ok",
         metrics=out["metrics"],
         curves=out["curves"],
@@ -99,6 +95,65 @@ def run_one(trial: Trial) -> TrialRecord:
     )
 
 
+def _impl(trial: Trial, env: dict[str, Any]) -> Any:
+    """The framework package, with the device configured (recorded in `env`)."""
+    impl = importlib.import_module(FRAMEWORK_MODULES[trial.framework])
+    caps = gpu.plan(trial.gpus)
+    device = importlib.import_module(FRAMEWORK_MODULES[trial.framework] + ".device")
+    env["device"] = device.configure(caps.torch_memory_fraction, caps.tf_memory_limit_mb, caps.tf_hide_gpus)
+    return impl
+
+
+def run_one(trial: Trial) -> TrialRecord:
+    threads = max(1, int(trial.cpus))
+    set_thread_env(threads)
+    started = time.time()
+    env = _env(trial)
+    try:
+        _inject_fault(trial)
+        out = _impl(trial, env).run_trial(trial.spec, trial.seed, threads=threads)
+    except Exception as exc:  # stored as failed with its traceback; retried on the next run
+        return _failed(trial, env, started, exc)
+    return _done(trial, env, started, out)
+
+
+def run_seed_batch(trials: list[Trial]) -> list[TrialRecord]:
+    """The group's seeds as one stacked model (`impls.seedbatch`). A spec or data that cannot be
+    stacked falls back to `run_one` per seed, each record's env saying why; an exception makes
+    every seed of the batch a failed record."""
+    from impls.seedbatch import NotBatchable, reason_not_batchable  # framework-free
+
+    first = trials[0]
+    threads = max(1, int(first.cpus))
+    set_thread_env(threads)
+    started = time.time()
+    envs = [_env(t) for t in trials]
+    why = reason_not_batchable(first.spec)
+    outs: list[dict[str, Any]] = []
+    try:
+        if why is None:
+            for t in trials:
+                _inject_fault(t)
+            outs = _impl(first, envs[0]).run_seed_batch(first.spec, [t.seed for t in trials], threads=threads)
+    except NotBatchable as exc:
+        why = str(exc)
+    except Exception as exc:
+        device = {"device": envs[0].get("device")}
+        return [_failed(t, env | device, started, exc) for t, env in zip(trials, envs, strict=True)]
+    if why is not None:
+        records = [run_one(t) for t in trials]
+        for r in records:
+            r.env.update(mode="sequential", seedbatch_fallback=why)
+        return records
+    return [
+        _done(t, env | {"device": envs[0].get("device")}, started, out)
+        for t, env, out in zip(trials, envs, outs, strict=True)
+    ]
+
+
 def run_group(trials: list[Trial]) -> list[TrialRecord]:
-    """All seeds of one condition, in order: the model is built (traced) once."""
+    """All seeds of one condition, in order: the model is built (traced) once; in the seed-batch
+    mode the seeds train together as one stacked model."""
+    if trials and trials[0].mode == "seedbatch":
+        return run_seed_batch(trials)
     return [run_one(t) for t in trials]

@@ -31,6 +31,7 @@ class Trial:
     code: str
     cpus: float = 1.0
     gpus: float = 0.0
+    mode: str = "sequential"  # or "seedbatch": a group's seeds train as one stacked model
 
 
 @dataclass
@@ -41,9 +42,9 @@ class Plan:
     def groups(self) -> list[list[Trial]]:
         """Trials of one condition (claim, framework, factor point) travel together, so a worker
         builds/traces the model once and reuses it across seeds."""
-        out: dict[tuple[str, str, str], list[Trial]] = {}
+        out: dict[tuple[str, str, str, str], list[Trial]] = {}
         for t in self.todo:
-            out.setdefault((t.claim, t.framework, repr(sorted(t.point.items()))), []).append(t)
+            out.setdefault((t.claim, t.framework, repr(sorted(t.point.items())), t.mode), []).append(t)
         return list(out.values())
 
 
@@ -56,11 +57,15 @@ def _digest_files(paths: tuple[Path, ...]) -> str:
     return h.hexdigest()[:16]
 
 
-def code_fingerprint(cls: type[Claim], framework: str) -> str:
+def code_fingerprint(cls: type[Claim], framework: str, mode: str = "sequential") -> str:
     """Hash of the code that can change a trial's result: the claim's file, the shared impls
-    and the framework's package."""
-    shared = tuple(sorted(IMPLS.glob("*.py")))  # spec, data, init, loop, metrics, datasets
-    fw = tuple(sorted((IMPLS / f"{framework}_impl").rglob("*.py")))
+    and the framework's package. The seed-batch files can change only seed-batched results."""
+
+    def used(p: Path) -> bool:
+        return mode == "seedbatch" or p.name != "seedbatch.py"
+
+    shared = tuple(sorted(p for p in IMPLS.glob("*.py") if used(p)))  # spec, data, init, loop, ...
+    fw = tuple(sorted(p for p in (IMPLS / f"{framework}_impl").rglob("*.py") if used(p)))
     try:
         src = inspect.getsource(inspect.getmodule(cls) or cls)
     except (OSError, TypeError):
@@ -76,15 +81,17 @@ def expand(
     cpus: float | None = None,
     gpus: float | None = None,
     n_seeds: int | None = None,
+    mode: str = "sequential",
 ) -> list[Trial]:
     """Every trial of a claim under a profile; `n_seeds` overrides the profile's seed count (the
-    first seeds keep their ids, so added seeds extend what is stored)."""
+    first seeds keep their ids, so added seeds extend what is stored). `mode` "seedbatch" gives
+    trials of their own ids that `runners.execute.run_group` trains seed-batched."""
     claim = cls()
     out = []
     for fw in cls.frameworks:
         if frameworks and fw not in frameworks:
             continue
-        code = code_fingerprint(cls, fw)
+        code = code_fingerprint(cls, fw, mode)
         for point in points(cls):
             if selector and not selector.matches(point):
                 continue
@@ -92,7 +99,7 @@ def expand(
             for i in range(n_seeds or cls.seeds[profile]):
                 out.append(
                     Trial(
-                        id=trial_id(cls.name, cls.version, fw, point, i, profile, code),
+                        id=trial_id(cls.name, cls.version, fw, point, i, profile, code, mode),
                         claim=cls.name,
                         version=cls.version,
                         framework=fw,
@@ -104,6 +111,7 @@ def expand(
                         code=code,
                         cpus=cpus if cpus is not None else float(cls.resources.get("cpus", 1)),
                         gpus=gpus if gpus is not None else float(cls.resources.get("gpus", 0)),
+                        mode=mode,
                     )
                 )
     return out

@@ -77,14 +77,18 @@ def run_sweep(
     workers: int | None = None,
     seeds: dict[str, int] | None = None,
     looks: dict[str, int] | None = None,
+    seed_batch: bool = False,
 ) -> str:
-    """`seeds` and `looks` (per claim) come from `--until-decided` (see runners/adaptive.py)."""
+    """`seeds` and `looks` (per claim) come from `--until-decided` (see runners/adaptive.py).
+    `seed_batch`: trials of the "seedbatch" mode (their own ids), each condition's seeds trained
+    as one stacked model where the spec allows (see impls/seedbatch.py)."""
     classes = {cls.name: cls for cls, _ in chosen}
     trials: list[Trial] = []
     for cls, sel in chosen:
         meta = claim_meta(cls, origins.get(cls.name, ""), profile, (looks or {}).get(cls.name, 1))
         store.put_claim(cls.name, cls.version, meta)
-        trials += expand(cls, profile, frameworks, sel, cpus, gpus, (seeds or {}).get(cls.name))
+        mode = "seedbatch" if seed_batch else "sequential"
+        trials += expand(cls, profile, frameworks, sel, cpus, gpus, (seeds or {}).get(cls.name), mode)
     trials = list({t.id: t for t in trials}.values())  # a claim named twice runs once
     plan = Plan()
     done = set() if force else store.done_ids(t.id for t in trials)

@@ -6,16 +6,22 @@ import torch
 from torch.nn import functional as F
 
 
+def per_example(out: torch.Tensor, y: torch.Tensor, head: str) -> torch.Tensor:
+    """out: (..., k); y: (...) int64 labels or (..., k) targets -> (...) losses. Leading dims are
+    (batch,) for one model, (seeds, batch) for a seed-batched stack (impls/*_impl/seedbatch.py)."""
+    if head == "softmax":  # cross_entropy wants (n, k): flatten the leading dims and put them back
+        k = out.shape[-1]
+        return F.cross_entropy(out.reshape(-1, k), y.reshape(-1), reduction="none").reshape(y.shape)
+    if head in ("hinge", "squared_hinge"):
+        t = 2.0 * F.one_hot(y, out.shape[-1]).to(out.dtype) - 1.0  # one-vs-rest targets in {-1, +1}
+        margin = torch.clamp(1.0 - t * out, min=0.0)
+        return (margin if head == "hinge" else margin**2).sum(dim=-1)
+    if head == "mse":
+        return ((out - y) ** 2).mean(dim=-1)
+    raise ValueError(f"unknown head {head!r}")
+
+
 def head_loss(out: torch.Tensor, y: torch.Tensor, head: str, reduction: str) -> torch.Tensor:
     """out: (batch, k); y: (batch,) int64 labels or (batch, k) targets."""
-    if head == "softmax":
-        per = F.cross_entropy(out, y, reduction="none")
-    elif head in ("hinge", "squared_hinge"):
-        t = 2.0 * F.one_hot(y, out.shape[1]).to(out.dtype) - 1.0  # one-vs-rest targets in {-1, +1}
-        margin = torch.clamp(1.0 - t * out, min=0.0)
-        per = (margin if head == "hinge" else margin**2).sum(dim=1)
-    elif head == "mse":
-        per = ((out - y) ** 2).mean(dim=1)
-    else:
-        raise ValueError(f"unknown head {head!r}")
+    per = per_example(out, y, head)
     return per.sum() if reduction == "sum" else per.mean()

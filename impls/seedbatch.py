@@ -1,0 +1,227 @@
+"""Seed-batched training: S seeds of one condition trained as one stacked model.
+
+Each framework's `seedbatch.py` holds the seeds' weights stacked along a leading seed axis
+(kernels (S, in, out), biases (S, out)) and takes one update for all of them from the loss
+sum_s L_s, so each seed's gradient is exactly its own and an elementwise optimiser (every one in
+`impls.spec`) updates each seed exactly as it would alone. This module is the framework-free
+half: which specs can run this way, and the loop, which mirrors `impls.loop.train` for them
+(same batch orders, curves, metrics and divergence handling per seed).
+
+Results are the sequential ones up to floating-point summation order (batched matmul instead of
+one matmul), so the runner stores them under their own trial ids (`mode: seedbatch`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from typing import Any, Protocol
+
+import numpy as np
+
+from impls import data, loop
+from impls.spec import MLP, TrialSpec
+
+
+class NotBatchable(ValueError):
+    """Raised by `run_seed_batch` when the seeds cannot share one stack; the runner falls back to
+    sequential trials and records the reason."""
+
+
+class StackedEngine(Protocol):
+    def step(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """One update of every seed: x (S, b, in), y (S, b) or (S, b, k); returns the (S,) losses."""
+
+    def outputs(self, x: np.ndarray) -> np.ndarray:
+        """Eval-mode outputs (S, n, k) of x (S, n, in)."""
+
+    def outputs_one(self, s: int, x: np.ndarray) -> np.ndarray:
+        """Eval-mode outputs (n, k) of seed s alone on x (n, in)."""
+
+    def export(self, s: int) -> dict[str, np.ndarray]:
+        """Seed s's current weights in the canonical layout of `impls.init`."""
+
+    def set_lr(self, lr: float) -> None:
+        """The lr of the next updates, for every seed (schedules depend on the step, not the seed)."""
+
+
+def reason_not_batchable(spec: TrialSpec) -> str | None:
+    """Why `spec` cannot run seed-batched, or None. Narrow on purpose: only what the stacked MLP
+    engines and `train` below reproduce exactly."""
+    m, t, o = spec.model, spec.training, spec.optimizer
+    checks = [
+        (spec.experiment != "train", f"experiment {spec.experiment!r} is not the shared training loop"),
+        (not isinstance(m, MLP), f"model family {m.family!r} has no stacked engine (MLP only)"),
+        (t.tuning is not None, "lr tuning picks an lr per seed"),
+        (t.plateau is not None, "ReduceLROnPlateau sets an lr per seed"),
+        (t.early_stopping is not None, "early stopping ends seeds at different epochs"),
+        (t.target is not None or t.target_loss is not None, "targets are not implemented seed-batched"),
+        (t.max_norm != 0.0, "max_norm is not implemented seed-batched"),
+        (bool(t.frozen), "frozen layers are not implemented seed-batched"),
+        (t.schedule not in ("constant", "step", "cosine"), f"schedule {t.schedule!r} is unknown"),
+        (o.backstitch != 0.0, "backstitch is not implemented seed-batched"),
+        (o.defaults != "explicit", "framework-default optimisers are not implemented seed-batched"),
+    ]
+    if isinstance(m, MLP):
+        checks += [
+            # each seed's dropout masks come from its own RNG stream, which a stack cannot replay
+            (m.dropout != 0.0 or m.input_dropout != 0.0, "dropout masks are drawn per seed"),
+            (m.norm != "none", "normalisation layers are not implemented seed-batched"),
+            (m.residual or m.highway, "residual/highway MLPs are not implemented seed-batched"),
+        ]
+    probes = spec.probes
+    per_step = probes.grad_norms_at or probes.activation_stats_at or probes.act_grad_var_at
+    checks.append((bool(per_step), "per-step probes need per-layer engine calls"))
+    return next((why for bad, why in checks if bad), None)
+
+
+def check_splits(splits: list[data.Split]) -> None:
+    """The seeds' splits stack only if every part has one shape and the task one output size."""
+    first = splits[0]
+    for s in splits[1:]:
+        for (part, x0, y0), (_, x, y) in zip(loop.parts(first), loop.parts(s), strict=False):
+            if x.shape != x0.shape or y.shape != y0.shape:
+                raise NotBatchable(f"the seeds' {part} splits differ in shape ({x.shape} vs {x0.shape})")
+        if len(loop.parts(s)) != len(loop.parts(first)) or s.n_outputs != first.n_outputs:
+            raise NotBatchable("the seeds' splits differ in parts or outputs")
+
+
+class SeedView:
+    """One seed of a stack seen as the `loop.Engine` that `loop.end_of_training` needs."""
+
+    def __init__(self, engine: StackedEngine, s: int) -> None:
+        self.engine, self.s = engine, s
+
+    def outputs(self, x: np.ndarray) -> np.ndarray:
+        return self.engine.outputs_one(self.s, x)
+
+    def export(self) -> dict[str, np.ndarray]:
+        return self.engine.export(self.s)
+
+
+@dataclasses.dataclass(eq=False)
+class _Seed:
+    """One seed's running state, as the sequential loop's locals would hold it."""
+
+    split: data.Split
+    curves: dict[str, list[list[float]]] = dataclasses.field(default_factory=dict)
+    found: dict[str, float] = dataclasses.field(default_factory=dict)
+    since_eval: list[float] = dataclasses.field(default_factory=list)
+    epoch_losses: list[float] = dataclasses.field(default_factory=list)
+    step: int = 0
+    epochs_run: int = 0
+    diverged: bool = False
+
+
+def train(
+    spec: TrialSpec,
+    seeds: list[int],
+    splits: list[data.Split],
+    engine: StackedEngine,
+    w0s: list[dict[str, np.ndarray]],
+) -> list[dict[str, Any]]:
+    """`loop.train` for every seed at once (eligible specs only; see `reason_not_batchable`).
+    Returns one result per seed, in the shape `loop.train` returns. Timings: each seed gets the
+    stack's time divided by S, and the stack's whole time as `batch_train_s`."""
+    t, head, n_seeds = spec.training, spec.model.head, len(seeds)
+    assert reason_not_batchable(spec) is None and len(splits) == n_seeds == len(w0s)
+    check_splits(splits)
+    orders = [data.batches(len(s.x_train), t.batch_size, t.epochs, seed, t.drop_last)
+              for seed, s in zip(seeds, splits, strict=True)]  # fmt: skip
+    xs = np.stack([s.x_train for s in splits])  # (S, n, in)
+    ys = np.stack([s.y_train for s in splits])  # (S, n) or (S, n, k)
+    by_part = [{part: x for part, x, _ in loop.parts(s)} for s in splits]
+    stacked = {part: np.stack([p[part] for p in by_part]) for part in by_part[0]}  # (S, n_part, in)
+    rows = np.arange(n_seeds)[:, None]  # xs[rows, idx] gathers each seed's own batch: (S, b, in)
+    state = [_Seed(split) for split in splits]
+    live = list(range(n_seeds))  # seeds that have not diverged
+    total_updates = sum(len(e) for e in orders[0])
+    total = total_updates if t.max_steps is None else min(t.max_steps, total_updates)
+
+    def record(step: int, which: list[int]) -> list[dict[str, float]]:
+        outs = {part: engine.outputs(x) for part, x in stacked.items()}  # part -> (S, n, k)
+        scores = []
+        for i in which:
+            seed = state[i]
+            if seed.since_eval:
+                seed.curves.setdefault("train/batch_loss", []).append([step, float(np.mean(seed.since_eval))])
+            seed.since_eval = []
+            got = loop.score_outputs({p: o[i] for p, o in outs.items()}, seed.split, head)
+            for k, v in got.items():
+                seed.curves.setdefault(k, []).append([step, v])
+            scores.append(got)
+        return scores
+
+    start = time.perf_counter()
+    step, step_s, lr_now = 0, 0.0, spec.optimizer.lr
+    for e in range(len(orders[0])):
+        for i in live:
+            state[i].epoch_losses = []
+        for j in range(len(orders[0][e])):
+            if t.max_steps is not None and step >= t.max_steps:
+                break
+            if t.schedule != "constant":
+                lr_now = loop.scheduled_lr(spec, e, step, total)
+                engine.set_lr(lr_now)
+            idx = np.stack([o[e][j] for o in orders])  # (S, b): each seed's own batch order
+            t_step = time.perf_counter()
+            losses = engine.step(xs[rows, idx], ys[rows, idx])  # (S,)
+            step_s += time.perf_counter() - t_step
+            step += 1
+            for i in live:
+                seed, loss = state[i], float(losses[i])
+                seed.step = step
+                seed.since_eval.append(loss)
+                seed.epoch_losses.append(loss)
+                # a diverged seed stops here, as `loop.train` stops; its weights keep riding in
+                # the stack (NaN stays in its own slice: no op mixes seeds) but are never read
+                seed.diverged = not math.isfinite(loss) or abs(loss) > t.diverge_above
+            live = [i for i in live if not state[i].diverged]
+            if not live:
+                break
+            if t.eval_every and step % t.eval_every == 0:
+                record(step, live)
+        if not live or (t.max_steps is not None and step >= t.max_steps):
+            break
+        for i in live:
+            state[i].epochs_run += 1
+        if not t.eval_every:
+            for i, scores in zip(live, record(step, live), strict=True):
+                if e + 1 in t.report_epochs:
+                    state[i].found.update({f"{k}@epoch{e + 1}": v for k, v in scores.items()})
+                if t.schedule != "constant":
+                    state[i].curves.setdefault("train/lr", []).append([step, lr_now])
+    train_s = time.perf_counter() - start
+    last = [i for i in live if state[i].since_eval or not state[i].curves]
+    if last:
+        record(step, last)
+    return [
+        _result(spec, state[i], SeedView(engine, i), w0s[i], train_s, step_s, n_seeds) for i in range(n_seeds)
+    ]
+
+
+def _result(
+    spec: TrialSpec,
+    seed: _Seed,
+    view: SeedView,
+    w0: dict[str, np.ndarray],
+    train_s: float,
+    step_s: float,
+    n_seeds: int,
+) -> dict[str, Any]:
+    """The end of `loop.train` for one seed."""
+    final = (
+        {}
+        if seed.diverged
+        else loop.end_of_training(spec, view, seed.split, w0, seed.curves, None, seed.epochs_run)  # type: ignore[arg-type]
+    )
+    final.update(seed.found)
+    final["train/steps"] = float(seed.step)
+    if seed.epoch_losses:
+        final["train/epoch_loss"] = float(np.mean(seed.epoch_losses))
+    return {
+        "metrics": final,
+        "curves": seed.curves,
+        "diverged": seed.diverged,
+        "timings": {"train_s": train_s / n_seeds, "step_s": step_s / n_seeds, "batch_train_s": train_s},
+    }

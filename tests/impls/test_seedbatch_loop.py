@@ -1,0 +1,137 @@
+"""Framework-free seed batching: eligibility, split stacking, and the batched loop's per-seed
+bookkeeping (divergence of some seeds, eval cadence, max_steps) against `loop.train` itself,
+with scripted engines so the comparison is exact."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+from impls import data, loop, seedbatch
+from impls.spec import CNN, MLP, Data, EarlyStopping, Optimizer, Probes, Training, TrialSpec, Tuning
+
+BASE = TrialSpec(data=Data("digits", n_train=100), model=MLP(depth=1, width=8), training=Training(epochs=3))
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"model": MLP(dropout=0.5)}, "dropout"),
+        ({"model": MLP(input_dropout=0.2)}, "dropout"),
+        ({"model": MLP(norm="batch")}, "normalisation"),
+        ({"model": MLP(residual=True)}, "residual"),
+        ({"model": CNN()}, "family 'cnn'"),
+        ({"experiment": "timing"}, "experiment"),
+        ({"training": Training(early_stopping=EarlyStopping())}, "early stopping"),
+        ({"training": Training(tuning=Tuning(lrs=(0.1, 0.01)))}, "tuning"),
+        ({"training": Training(target=("train/loss", 0.1))}, "target"),
+        ({"training": Training(max_norm=3.0)}, "max_norm"),
+        ({"optimizer": Optimizer(backstitch=0.3)}, "backstitch"),
+        ({"optimizer": Optimizer(defaults="framework")}, "framework-default"),
+        ({"probes": Probes(grad_norms_at=(0,))}, "per-step probes"),
+    ],
+)
+def test_ineligible_specs_say_why(change: dict[str, object], says: str) -> None:
+    why = seedbatch.reason_not_batchable(dataclasses.replace(BASE, **change))  # type: ignore[arg-type]
+    assert why is not None and says in why
+
+
+def test_plain_mlp_specs_are_eligible() -> None:
+    assert seedbatch.reason_not_batchable(BASE) is None
+    wide = dataclasses.replace(
+        BASE,
+        optimizer=Optimizer("adam", lr=1e-3),
+        training=Training(schedule="cosine", l2=1e-4, eval_every=3, max_steps=7, report_epochs=(1,)),
+        probes=Probes(weight_change=True, weight_norms=True, curve_stats=True),
+    )
+    assert seedbatch.reason_not_batchable(wide) is None
+
+
+def test_splits_of_different_shapes_do_not_stack() -> None:
+    a = data.load(Data("digits", n_train=100), 1)
+    b = data.load(Data("digits", n_train=90), 2)
+    seedbatch.check_splits([a, data.load(Data("digits", n_train=100), 2)])
+    with pytest.raises(seedbatch.NotBatchable, match="train splits differ"):
+        seedbatch.check_splits([a, b])
+
+
+def _loss(seed_pos: int, step: int) -> float:
+    """Scripted batch losses: seed 1 turns NaN at update 5, seed 2 explodes at update 9."""
+    if seed_pos == 1 and step == 5:
+        return math.nan
+    if seed_pos == 2 and step == 9:
+        return 1e9
+    return 1.0 / (step + seed_pos + 1)
+
+
+class Scripted:
+    """A sequential `loop.Engine`: scripted losses, outputs that move with every update."""
+
+    def __init__(self, pos: int, k: int) -> None:
+        self.pos, self.k, self.n, self.lr = pos, k, 0, 1.0
+
+    def step(self, x: np.ndarray, y: np.ndarray) -> float:
+        self.n += 1
+        return _loss(self.pos, self.n)
+
+    def outputs(self, x: np.ndarray) -> np.ndarray:  # (n, k), depends on the data and the update count
+        return np.outer(x[:, 0], np.arange(self.k)) * 0.01 * (self.n + self.pos) * self.lr
+
+    def export(self) -> dict[str, np.ndarray]:
+        return {"w": np.full(3, float(self.n + self.pos))}
+
+    def set_lr(self, lr: float) -> None:
+        self.lr = lr
+
+
+class ScriptedStack:
+    """The same scripts as one stack; losses of diverged seeds keep coming (as NaN would)."""
+
+    def __init__(self, n_seeds: int, k: int) -> None:
+        self.engines = [Scripted(i, k) for i in range(n_seeds)]
+
+    def step(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        assert x.shape[0] == len(self.engines)
+        return np.array([e.step(xi, yi) for e, xi, yi in zip(self.engines, x, y, strict=True)])
+
+    def outputs(self, x: np.ndarray) -> np.ndarray:
+        return np.stack([e.outputs(xi) for e, xi in zip(self.engines, x, strict=True)])
+
+    def outputs_one(self, s: int, x: np.ndarray) -> np.ndarray:
+        return self.engines[s].outputs(x)
+
+    def export(self, s: int) -> dict[str, np.ndarray]:
+        return self.engines[s].export()
+
+    def set_lr(self, lr: float) -> None:
+        for e in self.engines:
+            e.set_lr(lr)
+
+
+@pytest.mark.parametrize(
+    "training",
+    [
+        Training(epochs=4, batch_size=25, report_epochs=(1, 2)),
+        Training(epochs=4, batch_size=30, eval_every=3),
+        Training(epochs=4, batch_size=25, max_steps=8, schedule="step"),
+        Training(epochs=3, batch_size=25, max_steps=4),
+    ],
+)
+def test_batched_bookkeeping_equals_the_sequential_loop(training: Training) -> None:
+    spec = dataclasses.replace(BASE, training=training, probes=Probes(weight_change=True, curve_stats=True))
+    seeds = [5, 6, 7]
+    splits = [data.load(spec.data, s, "float64") for s in seeds]
+    k = splits[0].n_outputs
+    w0 = {"w": np.ones(3)}
+    got = seedbatch.train(spec, seeds, splits, ScriptedStack(3, k), [w0] * 3)  # type: ignore[arg-type]
+    for pos, (seed, split, batched) in enumerate(zip(seeds, splits, got, strict=True)):
+        want = loop.train(spec, seed, split, Scripted(pos, k), w0)  # type: ignore[arg-type]
+        assert batched["diverged"] == want["diverged"]
+        assert batched["curves"] == want["curves"]
+        np.testing.assert_equal(batched["metrics"], want["metrics"])  # NaN-aware
+    if training.max_steps is None:  # seed 1 diverged at update 5, seed 2 at 9, seed 0 ran to the end
+        assert [r["diverged"] for r in got] == [False, True, True]
+        assert [r["metrics"]["train/steps"] for r in got][1:] == [5.0, 9.0]

@@ -1,0 +1,76 @@
+"""The seed-batch execution mode in the runner: its own trial ids (sequential ids unchanged),
+batched groups, the fallback for specs that cannot be stacked, failures as records, and
+`claimbench run --seed-batch`."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from claims import discover, trial_id
+from impls.spec import MLP
+from runners.cli import main
+from runners.execute import run_group
+from runners.plan import expand
+from runners.store import Store
+
+
+def test_sequential_trial_id_is_pinned() -> None:
+    # computed on main before execution modes existed: the sequential mode must not move ids
+    assert trial_id("c", 1, "torch", {"x": 1, "y": "a"}, 0, "quick", "code") == "97b377f2762178f9cf55730d"
+    seq = trial_id("c", 1, "torch", {"x": 1, "y": "a"}, 0, "quick", "code", mode="sequential")
+    assert seq == "97b377f2762178f9cf55730d"
+    assert trial_id("c", 1, "torch", {"x": 1, "y": "a"}, 0, "quick", "code", mode="seedbatch") != seq
+
+
+def test_seed_batch_trials_have_their_own_ids(claims_dir: Path) -> None:
+    cls = discover([str(claims_dir)], entry_points_too=False).claims["tiny-claim"]
+    seq = expand(cls, "smoke", ["torch"])
+    sb = expand(cls, "smoke", ["torch"], mode="seedbatch")
+    assert [t.mode for t in sb] == ["seedbatch"] * len(seq) and {t.mode for t in seq} == {"sequential"}
+    assert not {t.id for t in seq} & {t.id for t in sb}
+    assert [t.seed for t in seq] == [t.seed for t in sb]  # same seeds, same data and initial weights
+    assert expand(cls, "smoke", ["torch"], mode="seedbatch")[0].id == sb[0].id  # stable
+
+
+@pytest.mark.frameworks
+def test_run_group_batches_falls_back_and_never_raises(
+    claims_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cls = discover([str(claims_dir)], entry_points_too=False).claims["tiny-claim"]
+    group = [t for t in expand(cls, "smoke", ["torch"], mode="seedbatch") if t.point["width"] == 4]
+    records = run_group(group)
+    assert [r.status for r in records] == ["ok", "ok"]
+    assert all(r.env["mode"] == "seedbatch" and r.env["seed_batch"] == 2 for r in records)
+    assert records[0].metrics["test/accuracy"] != records[1].metrics["test/accuracy"]
+
+    dropout = [
+        dataclasses.replace(t, spec=dataclasses.replace(t.spec, model=MLP(dropout=0.5))) for t in group
+    ]
+    records = run_group(dropout)
+    assert [r.status for r in records] == ["ok", "ok"]
+    assert all(r.env["mode"] == "sequential" and "dropout" in r.env["seedbatch_fallback"] for r in records)
+
+    monkeypatch.setenv("CLAIMBENCH_FAULT", "raise:tiny-claim")
+    records = run_group(group)
+    assert [r.status for r in records] == ["failed", "failed"]
+    assert all("injected fault" in (r.error or "") for r in records)
+
+
+@pytest.mark.frameworks
+def test_cli_seed_batch_stores_records(tmp_path: Path, claims_dir: Path) -> None:
+    db = tmp_path / "s.db"
+    base = ["--store", str(db), "--claims-dir", str(claims_dir), "run", "tiny-claim", "--profile", "smoke"]
+    assert main([*base, "--backend", "local", "--seed-batch"]) == 0
+    records = Store(db).trials("tiny-claim")
+    assert len(records) == 8 and {r.status for r in records} == {"ok"}
+    assert {(r.framework, r.env["mode"], r.env["seed_batch"]) for r in records} == {
+        ("torch", "seedbatch", 2),
+        ("tf", "seedbatch", 2),
+    }
+    cls = discover([str(claims_dir)], entry_points_too=False).claims["tiny-claim"]
+    assert {r.id for r in records} == {t.id for t in expand(cls, "smoke", mode="seedbatch")}
+    assert main([*base, "--backend", "local", "--seed-batch"]) == 0  # all stored: nothing runs
+    assert len(Store(db).trials("tiny-claim")) == 8
