@@ -269,7 +269,23 @@ def _select(
         notes.append(
             f"Trials of older versions ({', '.join(map(str, sorted(versions - {version})))}) are not used."
         )
-    return latest(r for r in records if r.version == version), notes
+    records = [r for r in records if r.version == version]
+    modes = {_mode(r): r.finished or r.started or 0.0 for r in sorted(records, key=_finished_at)}
+    if len(modes) > 1:  # seed-batched and sequential runs agree only up to rounding: never mix
+        mode = max(modes, key=lambda m: modes[m])
+        notes.append(f"Trials run in the {mode} mode most recently; those of the other mode are not used.")
+        records = [r for r in records if _mode(r) == mode]
+    return latest(records), notes
+
+
+def _finished_at(r: TrialRecord) -> float:
+    return r.finished or r.started or 0.0
+
+
+def _mode(r: TrialRecord) -> str:
+    """The execution mode a trial was asked to run in: a seed-batch run's fallback trials (trained
+    one by one, the reason in their env) belong to that run."""
+    return "seedbatch" if r.env.get("mode") == "seedbatch" or "seedbatch_fallback" in r.env else "sequential"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -145,10 +145,13 @@ def run_seed_batch(trials: list[Trial]) -> list[TrialRecord]:
         for r in records:
             r.env.update(mode="sequential", seedbatch_fallback=why)
         return records
-    return [
+    records = [
         _done(t, env | {"device": envs[0].get("device")}, started, out)
         for t, env, out in zip(trials, envs, outs, strict=True)
     ]
+    for r in records:  # each seed's share, so summed wall times stay the machine time spent
+        r.wall_s = (r.wall_s or 0.0) / len(records)
+    return records
 
 
 def run_group(trials: list[Trial]) -> list[TrialRecord]:

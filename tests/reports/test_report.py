@@ -276,3 +276,25 @@ def test_report_work_is_split_by_cost_and_every_claim_drawn_once() -> None:
     loads = [sum(_cost(jobs[i]) for i in c) + (STARTUP_COST if k else 0.0) for k, c in enumerate(chunks)]
     # greedy largest-first: the loads differ by at most the largest single job
     assert abs(loads[0] - loads[1]) <= max(_cost(j) for j in jobs)
+
+
+def test_seed_batched_and_sequential_trials_are_never_mixed() -> None:
+    from reports.build import _select
+    from tests.reports.synthetic import _trial
+
+    old = [_trial("c", 1, "torch", {"a": 1}, s, metrics={"m": 1.0}) for s in range(3)]
+    batched = [
+        _trial("c", 1, "torch", {"a": 1}, s, metrics={"m": 2.0}, env={"mode": "seedbatch"}, finished=9e9)
+        for s in range(2)
+    ]
+    fallback = _trial("c", 1, "torch", {"a": 2}, 0, env={"seedbatch_fallback": "dropout"}, finished=9e9)
+    chosen, notes = _select([*old, *batched, fallback], {"version": 1}, None)
+    # the newest run was seed-batched: its stacked trials and its fallback trial, nothing sequential
+    assert sorted((r.factors["a"], r.seed_index, r.metrics.get("m")) for r in chosen) == [
+        (1, 0, 2.0),
+        (1, 1, 2.0),
+        (2, 0, None),
+    ]
+    assert any("seedbatch mode" in n for n in notes)
+    chosen, notes = _select(old, {"version": 1}, None)
+    assert len(chosen) == 3 and not notes
