@@ -11,6 +11,7 @@ from typing import Any
 
 from claims import Claim, Expect, Selector, points, trial_id, trial_seed
 from impls.spec import TrialSpec
+from runners.store import point_json
 
 IMPLS = Path(__file__).resolve().parent.parent / "impls"
 
@@ -46,6 +47,22 @@ class Plan:
         for t in self.todo:
             out.setdefault((t.claim, t.framework, repr(sorted(t.point.items())), t.mode), []).append(t)
         return list(out.values())
+
+    def longest_first(self, seconds: dict[tuple[str, str, str], float]) -> list[list[Trial]]:
+        """`groups()`, the costliest first (longest-processing-time order): with several workers a
+        long condition started last would leave the others idle at the end of a sweep. A group's
+        cost is its seeds times the stored median seconds of its condition (`Store.wall_times`);
+        conditions never run before count as the median condition. Results do not depend on the
+        order (each trial has its own seed; ids are unchanged)."""
+        groups = self.groups()
+        known = sorted(seconds.values())
+        typical = known[len(known) // 2] if known else 1.0
+
+        def cost(g: list[Trial]) -> float:
+            t = g[0]
+            return len(g) * seconds.get((t.claim, t.framework, point_json(t.point)), typical)
+
+        return sorted(groups, key=cost, reverse=True)  # stable: ties keep the claims' order
 
 
 @cache

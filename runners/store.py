@@ -79,6 +79,11 @@ def _json(obj: Any) -> str:
     return json.dumps(clean(obj), sort_keys=True)
 
 
+def point_json(point: dict[str, Any]) -> str:
+    """A factor point as the `factors` column stores it (keys sorted)."""
+    return _json(point)
+
+
 class Store:
     def __init__(self, path: str | Path = DEFAULT_PATH, create: bool = True) -> None:
         self.path = Path(path)
@@ -175,6 +180,19 @@ class Store:
         """The newest stored metadata per claim name."""
         rows = self.db.execute("SELECT name, meta FROM claims ORDER BY updated")
         return {name: json.loads(meta) for name, meta in rows}
+
+    def wall_times(self, profile: str) -> dict[tuple[str, str, str], float]:
+        """(claim, framework, factors JSON) -> median wall seconds of its ok trials in `profile`,
+        over every code version stored: what the scheduler expects a condition's seed to cost."""
+        rows = self.db.execute(
+            "SELECT claim, framework, factors, wall_s FROM trials WHERE profile = ? AND status = 'ok'",
+            (profile,),
+        )
+        seen: dict[tuple[str, str, str], list[float]] = {}
+        for c, f, point, wall in rows:
+            if wall is not None:
+                seen.setdefault((c, f, point), []).append(float(wall))
+        return {k: sorted(v)[len(v) // 2] for k, v in seen.items()}
 
     def counts(self) -> dict[tuple[str, str, str], int]:
         """(claim, profile, status) -> number of trials."""

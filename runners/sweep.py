@@ -113,7 +113,7 @@ def run_sweep(
     kwargs: dict[str, Any] = {}
     if backend == "ray":
         kwargs = dict(address=address, max_retries=max_retries, num_cpus=workers)
-    make_backend(backend, **kwargs).run(plan.groups(), on_record)
+    make_backend(backend, **kwargs).run(plan.longest_first(store.wall_times(profile)), on_record)
     return (
         f"done in {time.time() - t0:.1f} s: {counts['ok']} ok, {counts['diverged']} diverged, "
         f"{counts['failed']} failed, {plan.stored} were already stored"

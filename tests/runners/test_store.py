@@ -166,3 +166,25 @@ def test_until_decided_adds_seeds_to_an_undecided_claim(
     # 2 smoke seeds cannot decide a 1-point accuracy effect: one more round at 4 seeds
     assert "going to 4 seeds" in err and seeds == {0, 1, 2, 3}
     assert Store(db).claim_meta()["tiny-claim"]["looks"] == 2
+
+
+def test_costliest_conditions_are_scheduled_first(tmp_path: Path) -> None:
+    from claims import discover
+    from runners.plan import Plan, expand
+
+    reg = discover(entry_points_too=False)
+    store = Store(tmp_path / "s.db")
+    plan = Plan()
+    plan.todo = expand(reg.claims["relu-resists-vanishing"], "quick")
+    groups = plan.groups()
+    slow = groups[-1][0]  # the last condition planned, made the slowest by its stored history
+    for k, t in enumerate([g[0] for g in groups[:3]] + [slow]):
+        rec = TrialRecord(
+            id=f"old{k}", claim=t.claim, version=t.version, framework=t.framework, factors=t.point,
+            seed_index=t.seed_index, seed=t.seed, profile="quick", status="ok",
+            wall_s=50.0 if t is slow else 1.0,
+        )  # fmt: skip
+        store.put(rec)
+    order = plan.longest_first(store.wall_times("quick"))
+    assert order[0][0].point == slow.point and order[0][0].framework == slow.framework
+    assert sorted(t.id for g in order for t in g) == sorted(t.id for t in plan.todo)  # nothing lost
