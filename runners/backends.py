@@ -125,6 +125,7 @@ class RayBackend:
         ray, owned = self._init()
         pending: dict[Any, list[Trial]] = {}
         try:
+            _check_feasible(ray, groups)
             remote = ray.remote(run_group)
             limit = self.max_in_flight or max(2, 2 * int(ray.cluster_resources().get("CPU", 2)))
             queue = list(groups)
@@ -150,6 +151,22 @@ class RayBackend:
         finally:
             if owned:
                 ray.shutdown()
+
+
+class InfeasibleError(RuntimeError):
+    """No node of the cluster has what a trial asks for: Ray would wait for one forever."""
+
+
+def _check_feasible(ray: Any, groups: list[list[Trial]]) -> None:
+    have = ray.cluster_resources()
+    for kind, key in (("GPU", "gpus"), ("CPU", "cpus")):
+        need = max(getattr(g[0], key) for g in groups)
+        if need > have.get(kind, 0.0):
+            flag = f"--{key}-per-trial"
+            raise InfeasibleError(
+                f"a trial asks for {need:g} {kind} ({flag} or the claim's resources) but the Ray "
+                f"cluster has {have.get(kind, 0.0):g}: it would wait forever"
+            )
 
 
 def _failed(t: Trial, error: str) -> TrialRecord:

@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 
 from claims import PROFILES, ClaimError, DuplicateClaimError, Registry, Selector, discover
 from runners import gpu
+from runners.backends import InfeasibleError
 from runners.crosscheck_cases import FAMILIES as CROSSCHECK_FAMILIES
 from runners.store import DEFAULT_PATH, Store, StoreError
 
@@ -309,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"claimbench: error: {exc}", file=sys.stderr)
         return 2
-    except (StoreError, ClaimError) as exc:
+    except (StoreError, ClaimError, InfeasibleError) as exc:
         print(f"claimbench: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

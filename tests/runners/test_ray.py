@@ -20,6 +20,7 @@ import pytest
 
 from claims import Selector, discover
 from runners.backends import RayBackend
+from runners.cli import main
 from runners.store import Store
 from runners.sweep import run_sweep
 from tests.conftest import write_claim
@@ -72,6 +73,17 @@ def test_ray_stores_exactly_what_in_process_stores(
         assert by_ray[i].metrics == r.metrics  # bit-identical at one thread per trial
         assert by_ray[i].env["node"]  # the Ray node that ran it
     assert RayBackend().name == "ray"
+
+
+def test_a_gpu_share_on_a_cluster_without_gpus_is_a_clear_error(
+    ray_session: None, tmp_path: Path, claims_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "s.db"
+    args = ["--store", str(db), "--claims-dir", str(claims_dir), "run", "tiny-claim", "--profile", "smoke"]
+    assert main([*args, "--gpus-per-trial", "0.25"]) == 2  # instead of waiting forever for a GPU
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("claimbench: error: a trial asks for 0.25 GPU (--gpus-per-trial")
+    assert Store(db).trials() == []
 
 
 def test_a_dying_worker_is_retried_then_failed_and_the_rest_finishes(
