@@ -34,7 +34,7 @@ def key(r: TrialRecord) -> tuple[object, ...]:
 
 
 # Measured on the clock or the allocator, not computed: these differ between any two runs.
-MEASURED = re.compile(r"^(time|timing|memory)/|seconds|_s$|_ms$|_mb$")
+MEASURED = re.compile(r"^(time|timing|memory|throughput)/|seconds|_s$|_ms$|_mb$")
 
 
 def same(a: float, b: float) -> bool:
