@@ -292,14 +292,19 @@ def _mode(r: TrialRecord) -> str:
 # One claim
 # ---------------------------------------------------------------------------------------------
 def evaluate_rows(
-    name: str, table: pd.DataFrame, meta: dict[str, Any], expects: list[dict[str, Any]], rng_seed: int = 0
+    name: str,
+    table: pd.DataFrame,
+    meta: dict[str, Any],
+    expects: list[dict[str, Any]],
+    rng_seed: int = 0,
+    effects: stats.Effects | None = None,
 ) -> pd.DataFrame:
     """The claim's comparison rows. A claim run with `--until-decided` had up to `looks` looks
     at its data; each look is charged alpha / looks (Bonferroni over looks), which keeps the
     error rate valid under that optional stopping."""
     rng = np.random.default_rng([rng_seed, zlib.crc32(name.encode())])
     alpha = ALPHA / max(1, int(meta.get("looks", 1)))
-    return stats.evaluate(table, expects, list(meta.get("factors", {})), rng, alpha=alpha)
+    return stats.evaluate(table, expects, list(meta.get("factors", {})), rng, alpha=alpha, effects=effects)
 
 
 def claim_rows(store: Store, name: str, profile: str | None = None) -> pd.DataFrame:
@@ -340,6 +345,7 @@ def _claim(
     summary: dict[str, dict[str, list[str]]] = {}
     stats_error = ""
     table = long_table(records, {name: meta.get("metrics", [])}) if records else pd.DataFrame()
+    effects: stats.Effects = {}  # arms selected once for the verdicts and the framework gaps
     if not meta:
         notes.insert(
             0, "No claim metadata is stored for this claim, so it has no expectations and no verdict."
@@ -348,7 +354,7 @@ def _claim(
         notes.append("The claim declares no expectations, so it has no verdict.")
     elif records:
         try:
-            rows = evaluate_rows(name, table, meta, expects, rng_seed)
+            rows = evaluate_rows(name, table, meta, expects, rng_seed, effects)
             verdicts = stats.claim_verdict(rows, present)
             summary = stats.conditions_summary(rows)
         except (ValueError, KeyError, TypeError) as exc:
@@ -360,7 +366,8 @@ def _claim(
     gaps: list[dict[str, Any]] = []
     if len(rows) and set(crossframework.PAIR) <= set(present):
         try:
-            gaps = crossframework.gaps(name, table, list(meta.get("factors", {})), expects, level, rng_seed)
+            factors = list(meta.get("factors", {}))
+            gaps = crossframework.gaps(name, table, factors, expects, level, rng_seed, effects)
         except (ValueError, KeyError, TypeError) as exc:
             notes.append(f"The frameworks' effects could not be compared: {exc}")
 

@@ -31,6 +31,7 @@ def gaps(
     expects: list[dict[str, Any]],
     level: float,
     rng_seed: int = 0,
+    effects: stats.Effects | None = None,
 ) -> list[dict[str, Any]]:
     """torch effect - tf effect with its CI at `level` (the claim's), for every comparison.
 
@@ -38,7 +39,10 @@ def gaps(
     depend on whether this runs.
     """
     rng = np.random.default_rng([rng_seed, zlib.crc32(name.encode()), 1])
-    parts = [stats.framework_gap(table, e, factors, rng, level=level, frameworks=PAIR) for e in expects]
+    parts = [
+        stats.framework_gap(table, e, factors, rng, level=level, frameworks=PAIR, effects=effects)
+        for e in expects
+    ]
     parts = [p for p in parts if len(p)]
     if not parts:
         return []

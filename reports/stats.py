@@ -54,6 +54,7 @@ past the range of the data), which would make identical arms come out "supported
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -603,6 +604,27 @@ def _effect_for(
     return _Effect(e, t, c), bad
 
 
+# The arms' data of one (expectation, framework, condition) of ONE table: `evaluate` and
+# `framework_gap` select the same arms, and selecting is most of the statistics' time, so a caller
+# that runs both on one table may pass the same dict to both (deterministic: no random numbers).
+Effects = dict[str, tuple["_Effect", int]]
+
+
+def _effect_cached(
+    effects: Effects | None,
+    metric_rows: pd.DataFrame,
+    e: dict[str, Any],
+    framework: str,
+    cond: dict[str, Any],
+) -> tuple[_Effect, int]:
+    if effects is None:
+        return _effect_for(metric_rows, e, framework, cond)
+    key = json.dumps([e, framework, cond], sort_keys=True, default=str)
+    if key not in effects:
+        effects[key] = _effect_for(metric_rows, e, framework, cond)
+    return effects[key]
+
+
 def _empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
@@ -613,6 +635,7 @@ def compare(
     factors: list[str],
     rng: np.random.Generator,
     level: float = 0.95,
+    effects: Effects | None = None,
 ) -> pd.DataFrame:
     """One row per (framework, condition) for one expectation; columns `COLUMNS` (module doc).
 
@@ -630,7 +653,7 @@ def compare(
     out = []
     for framework in sorted(table["framework"].unique().tolist()):
         for cond in conditions(table, e, factors):
-            eff, n_failed = _effect_for(metric_rows, e, framework, cond)
+            eff, n_failed = _effect_cached(effects, metric_rows, e, framework, cond)
             effect = eff.effect
             lo, hi = eff.ci(rng, level)
             out.append(
@@ -669,6 +692,7 @@ def evaluate(
     factors: list[str],
     rng: np.random.Generator,
     alpha: float = 0.05,
+    effects: Effects | None = None,
 ) -> pd.DataFrame:
     """All of a claim's comparisons: `compare` for every expectation, corrected for multiplicity.
 
@@ -682,7 +706,7 @@ def evaluate(
     es = [_expect(x) for x in expects]
     m = sum(len(conditions(table, e, factors)) for e in es)
     level = 1 - alpha / max(m, 1)
-    parts = [compare(table, e, factors, rng, level=level) for e in es]
+    parts = [compare(table, e, factors, rng, level=level, effects=effects) for e in es]
     parts = [p for p in parts if len(p)]
     if not parts:
         result = _empty(COLUMNS)
@@ -754,6 +778,7 @@ def framework_gap(
     rng: np.random.Generator,
     level: float = 0.95,
     frameworks: tuple[str, str] = ("torch", "tf"),
+    effects: Effects | None = None,
 ) -> pd.DataFrame:
     """Per condition, the torch effect minus the tf effect, with a bootstrap CI.
 
@@ -766,8 +791,8 @@ def framework_gap(
     metric_rows = table[table["metric"] == e["metric"]]
     out = []
     for cond in conditions(table, e, factors):
-        a, _ = _effect_for(metric_rows, e, frameworks[0], cond)
-        b, _ = _effect_for(metric_rows, e, frameworks[1], cond)
+        a, _ = _effect_cached(effects, metric_rows, e, frameworks[0], cond)
+        b, _ = _effect_cached(effects, metric_rows, e, frameworks[1], cond)
         ea, eb = a.effect, b.effect
         k = len(a.groups)
         if np.isfinite(ea) and np.isfinite(eb):
