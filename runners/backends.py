@@ -118,8 +118,9 @@ class RayBackend:
         return ray, True
 
     def run(self, groups: list[list[Trial]], on_record: OnRecord) -> None:
-        """One task per group (all seeds of one condition), at most `max_in_flight` at once,
-        results written in completion order as `ray.wait` hands them back."""
+        """One task per group (all seeds of one condition; single seeds at the sweep's tail), at
+        most `max_in_flight` at once, results written in completion order as `ray.wait` hands
+        them back."""
         if not groups:
             return
         ray, owned = self._init()
@@ -127,11 +128,12 @@ class RayBackend:
         try:
             _check_feasible(ray, groups)
             remote = ray.remote(run_group)
-            limit = self.max_in_flight or max(2, 2 * int(ray.cluster_resources().get("CPU", 2)))
+            cpus = int(ray.cluster_resources().get("CPU", 2))
+            limit = self.max_in_flight or max(2, 2 * cpus)
             queue = list(groups)
             while queue or pending:
                 while queue and len(pending) < limit:
-                    g = queue.pop(0)
+                    g = next_task(queue, cpus)
                     opts = dict(num_cpus=g[0].cpus, num_gpus=g[0].gpus, max_retries=self.max_retries)
                     pending[remote.options(**opts).remote(g)] = g
                 done, _ = ray.wait(list(pending), num_returns=1)
@@ -151,6 +153,18 @@ class RayBackend:
         finally:
             if owned:
                 ray.shutdown()
+
+
+def next_task(queue: list[list[Trial]], cpus: int) -> list[Trial]:
+    """Pop the next task's trials: a whole group, except at the sweep's tail (fewer groups left
+    than CPUs), where a group goes one seed per task so idle workers share the last conditions
+    (same trials, same results; a worker's traced TF engines are cached per process, not per
+    task). A seed batch stays whole: its rounding depends on its members."""
+    g = queue.pop(0)
+    if len(queue) < cpus and len(g) > 1 and g[0].mode == "sequential":
+        queue[:0] = [[t] for t in g[1:]]
+        g = g[:1]
+    return g
 
 
 class InfeasibleError(RuntimeError):

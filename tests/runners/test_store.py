@@ -188,3 +188,22 @@ def test_costliest_conditions_are_scheduled_first(tmp_path: Path) -> None:
     order = plan.longest_first(store.wall_times("quick"))
     assert order[0][0].point == slow.point and order[0][0].framework == slow.framework
     assert sorted(t.id for g in order for t in g) == sorted(t.id for t in plan.todo)  # nothing lost
+
+
+def test_the_sweeps_tail_goes_one_seed_per_task_but_seed_batches_stay_whole() -> None:
+    import dataclasses
+
+    from claims import discover
+    from runners.backends import next_task
+    from runners.plan import Plan, expand
+
+    plan = Plan()
+    plan.todo = expand(discover(entry_points_too=False).claims["relu-resists-vanishing"], "quick")[:15]
+    queue = plan.groups()  # 3 conditions x 5 seeds
+    tasks = []
+    while queue:
+        tasks.append(next_task(queue, cpus=2))
+    assert [len(t) for t in tasks] == [5, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]  # whole, then the tail split
+    assert [t.id for task in tasks for t in task] == [t.id for t in plan.todo]  # each trial once, in order
+    batch = [[dataclasses.replace(t, mode="seedbatch") for t in plan.todo[:5]]]
+    assert len(next_task(batch, cpus=2)) == 5
