@@ -4,9 +4,10 @@ For a few real quick-profile conditions (one per model family), in one fresh pro
 framework, at one thread:
 
     import   importing the framework's impl package (paid once per worker process)
-    first    the condition's first trial: data, weights, model build and, in TF, tracing
+    first    the condition's first trial: the dataset made and cached for the process, weights,
+             model build and, in TF, tracing
     trial    the mean of the next trials of the same condition (other seeds): what a long-lived
-             worker pays per trial; first - trial is the build/trace overhead
+             worker pays per trial; first - trial is that one-off cost
     step     the part of `trial` spent inside the training steps (the loop's own timer)
     store    writing one trial's record to a SQLite store (WAL, one transaction per trial)
 
@@ -102,7 +103,7 @@ def main() -> None:
     res = {fw: measure(fw, claims, a.seeds) for fw in ("torch", "tf")}
     imports = ", ".join(f"{fw} {res[fw]['import_s']:.2f} s" for fw in res)
     print(f"cpus: {os.cpu_count()}, one thread per trial; framework import: {imports}")
-    head = f"{'claim (first condition)':<30} {'fw':<6}{'first s':>8}{'trial s':>8}{'build/trace':>12}{'step %':>7}{'store ms':>9}"
+    head = f"{'claim (first condition)':<30} {'fw':<6}{'first s':>8}{'trial s':>8}{'one-off':>12}{'step %':>7}{'store ms':>9}"
     print(head)
     ratios = []
     for name in claims:
