@@ -5,7 +5,7 @@ table generated from its verdicts.json (never typed by hand).
 
 rebuilds the report from the store (no training) into a temporary folder, with the regression
 ladder's `crosscheck-<dtype>.json` from `--ladders` (where `scripts/sweep` has `claimbench
-crosscheck` write them), replaces `--out` with its Markdown pages, the PNG figures they link and
+crosscheck` write them), replaces `--out` with its Markdown pages, the SVG figures they link and
 verdicts.json (no HTML: GitHub shows the Markdown), and rewrites the README between the two
 markers below. `scripts/snapshot` runs it.
 """
