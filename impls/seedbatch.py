@@ -15,12 +15,13 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
 
-from impls import data, loop
-from impls.spec import MLP, TrialSpec
+from impls import data, init, loop
+from impls.spec import MLP, TrialSpec, validate
 
 
 class NotBatchable(ValueError):
@@ -73,6 +74,34 @@ def reason_not_batchable(spec: TrialSpec) -> str | None:
     per_step = probes.grad_norms_at or probes.activation_stats_at or probes.act_grad_var_at
     checks.append((bool(per_step), "per-step probes need per-layer engine calls"))
     return next((why for bad, why in checks if bad), None)
+
+
+def run(
+    spec: TrialSpec,
+    seeds: list[int],
+    make_engine: Callable[[list[dict[str, np.ndarray]], int, int], StackedEngine],
+    env: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """What each framework's `run_seed_batch` does around its stacked engine: check, load each
+    seed's split and canonical initial weights, `make_engine(w0s, n_in, n_out)`, `train`. Raises
+    `NotBatchable` when the spec or the seeds' splits do not allow a stack."""
+    validate(spec)
+    why = reason_not_batchable(spec)
+    if why:
+        raise NotBatchable(why)
+    t0 = time.perf_counter()
+    dtype = spec.training.dtype
+    splits = [data.load(spec.data, seed, dtype) for seed in seeds]
+    check_splits(splits)
+    n_in, n_out = splits[0].x_train.shape[1], splits[0].n_outputs
+    w0s = [init.initial_weights(spec.model, n_in, n_out, seed, dtype) for seed in seeds]
+    engine = make_engine(w0s, n_in, n_out)
+    build_s = time.perf_counter() - t0
+    results = train(spec, seeds, splits, engine, w0s)
+    for r in results:
+        r["timings"]["build_s"] = build_s / len(seeds)
+        r["env"] = env | {"mode": "seedbatch", "seed_batch": len(seeds)}
+    return results
 
 
 def check_splits(splits: list[data.Split]) -> None:

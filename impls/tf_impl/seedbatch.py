@@ -5,9 +5,9 @@ stack is traced once per shape and reused: `reset` assigns new weights and optim
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import os
-import time
 from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -16,8 +16,8 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 import numpy as np
 import tensorflow as tf
 
-from impls import data, init, seedbatch
-from impls.spec import MLP, TrialSpec, validate
+from impls import seedbatch
+from impls.spec import MLP, TrialSpec
 from impls.tf_impl import losses, models, optim
 from impls.tf_impl.train import env, pin_threads
 
@@ -105,37 +105,23 @@ class StackedMLP:
         self.opt.set_lr(lr)
 
 
-def stack_for(spec: TrialSpec, n_in: int, n_out: int, n_seeds: int) -> StackedMLP:
-    """The cached stack for this shape (the lr lives in a variable, as in `train.engine_for`)."""
+def stack_for(spec: TrialSpec, w0s: list[dict[str, np.ndarray]], n_in: int, n_out: int) -> StackedMLP:
+    """The cached stack for this shape (the lr lives in a variable, as in `train.engine_for`),
+    reset to the seeds' initial weights `w0s` and a fresh optimiser state."""
     t = spec.training
     opt = dataclasses.replace(spec.optimizer, lr=0.0)
+    n_seeds = len(w0s)
     key = (spec.model, opt, t.dtype, t.l2, t.loss_reduction, n_in, n_out, n_seeds)
     if key not in _STACKS:
         if len(_STACKS) >= 16:  # bound memory in a long-lived worker
             _STACKS.pop(next(iter(_STACKS)))
         _STACKS[key] = StackedMLP(spec, n_in, n_out, n_seeds)
+    _STACKS[key].reset(w0s, spec)
     return _STACKS[key]
 
 
 def run_seed_batch(spec: TrialSpec, seeds: list[int], threads: int = 1) -> list[dict[str, Any]]:
     """`run_trial(spec, seed)` for every seed, trained as one stack; raises
     `impls.seedbatch.NotBatchable` when the spec or the seeds' splits do not allow it."""
-    validate(spec)
-    why = seedbatch.reason_not_batchable(spec)
-    if why:
-        raise seedbatch.NotBatchable(why)
     pin_threads(threads)
-    t0 = time.perf_counter()
-    dtype = spec.training.dtype
-    splits = [data.load(spec.data, seed, dtype) for seed in seeds]
-    seedbatch.check_splits(splits)
-    n_in, n_out = splits[0].x_train.shape[1], splits[0].n_outputs
-    w0s = [init.initial_weights(spec.model, n_in, n_out, seed, dtype) for seed in seeds]
-    engine = stack_for(spec, n_in, n_out, len(seeds))
-    engine.reset(w0s, spec)
-    build_s = time.perf_counter() - t0
-    results = seedbatch.train(spec, seeds, splits, engine, w0s)
-    for r in results:
-        r["timings"]["build_s"] = build_s / len(seeds)
-        r["env"] = env() | {"mode": "seedbatch", "seed_batch": len(seeds)}
-    return results
+    return seedbatch.run(spec, seeds, functools.partial(stack_for, spec), env())

@@ -3,14 +3,13 @@ one update for all of them per step, and `run_seed_batch`."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import numpy as np
 import torch
 
-from impls import data, init, seedbatch
-from impls.spec import MLP, TrialSpec, validate
+from impls import seedbatch
+from impls.spec import MLP, TrialSpec
 from impls.torch_impl import losses, models, optim
 from impls.torch_impl.train import env, pin_threads
 
@@ -84,21 +83,5 @@ class StackedMLP:
 def run_seed_batch(spec: TrialSpec, seeds: list[int], threads: int = 1) -> list[dict[str, Any]]:
     """`run_trial(spec, seed)` for every seed, trained as one stack; raises
     `impls.seedbatch.NotBatchable` when the spec or the seeds' splits do not allow it."""
-    validate(spec)
-    why = seedbatch.reason_not_batchable(spec)
-    if why:
-        raise seedbatch.NotBatchable(why)
     pin_threads(threads)
-    t0 = time.perf_counter()
-    dtype = spec.training.dtype
-    splits = [data.load(spec.data, seed, dtype) for seed in seeds]
-    seedbatch.check_splits(splits)
-    n_in, n_out = splits[0].x_train.shape[1], splits[0].n_outputs
-    w0s = [init.initial_weights(spec.model, n_in, n_out, seed, dtype) for seed in seeds]
-    engine = StackedMLP(spec, w0s)
-    build_s = time.perf_counter() - t0
-    results = seedbatch.train(spec, seeds, splits, engine, w0s)
-    for r in results:
-        r["timings"]["build_s"] = build_s / len(seeds)
-        r["env"] = env() | {"mode": "seedbatch", "seed_batch": len(seeds)}
-    return results
+    return seedbatch.run(spec, seeds, lambda w0s, _n_in, _n_out: StackedMLP(spec, w0s), env())
