@@ -10,8 +10,14 @@ here downloads anything.
 from __future__ import annotations
 
 import functools
+import hashlib
+import inspect
+import os
+import tempfile
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,13 +26,20 @@ from impls.spec import Data
 
 Pool = tuple[np.ndarray, np.ndarray, int]
 _REGISTRY: dict[str, Callable[..., Pool]] = {}
+_DISK_CACHED: set[str] = set()
+# Where slow pools are kept between processes (`disk_cache=True`): every Ray worker, every
+# fresh process of the memory experiment and every test process would otherwise remake them.
+CACHE_DIR = Path(os.environ.get("CLAIMBENCH_CACHE_DIR") or Path(__file__).resolve().parent.parent / ".cache")
 
 
-def dataset(name: str) -> Callable[[Callable[..., Pool]], Callable[..., Pool]]:
-    """Register a dataset maker: `f(**params) -> (x, y, n_classes)`; plugins may add their own."""
+def dataset(name: str, disk_cache: bool = False) -> Callable[[Callable[..., Pool]], Callable[..., Pool]]:
+    """Register a dataset maker: `f(**params) -> (x, y, n_classes)`; plugins may add their own.
+    `disk_cache`: the maker is slow (seconds of imports or generation), so its pool is kept in
+    CACHE_DIR/data, keyed by the maker's source and params and checked by a digest on load."""
 
     def register(fn: Callable[..., Pool]) -> Callable[..., Pool]:
         _REGISTRY[name] = fn
+        (_DISK_CACHED.add if disk_cache else _DISK_CACHED.discard)(name)
         return fn
 
     return register
@@ -36,7 +49,7 @@ def names() -> list[str]:
     return sorted(_REGISTRY)
 
 
-@dataset("digits")
+@dataset("digits", disk_cache=True)
 def _digits() -> Pool:
     from sklearn.datasets import load_digits  # bundled with scikit-learn, no download
 
@@ -44,7 +57,7 @@ def _digits() -> Pool:
     return d.data.astype(np.float64), d.target.astype(np.int64), 10
 
 
-@dataset("mnist1d")
+@dataset("mnist1d", disk_cache=True)
 def _mnist1d(num_samples: int = 5000) -> Pool:
     from mnist1d.data import get_dataset_args, make_dataset
 
@@ -90,9 +103,44 @@ def _teacher_student(
 def pool(name: str, params: tuple[tuple[str, Any], ...]) -> Pool:
     if name not in _REGISTRY:
         raise KeyError(f"unknown dataset {name!r}; known: {', '.join(names())}")
-    x, y, k = _REGISTRY[name](**dict(params))
+    maker = _REGISTRY[name]
+    x, y, k = _disk_pool(name, params, maker) if name in _DISK_CACHED else maker(**dict(params))
     x.setflags(write=False)
     y.setflags(write=False)
+    return x, y, k
+
+
+def _digest(x: np.ndarray, y: np.ndarray, k: int) -> str:
+    h = hashlib.sha256(f"{x.dtype}{x.shape}{y.dtype}{y.shape}{k}".encode())
+    h.update(np.ascontiguousarray(x).tobytes())
+    h.update(np.ascontiguousarray(y).tobytes())
+    return h.hexdigest()
+
+
+def _disk_pool(name: str, params: tuple[tuple[str, Any], ...], maker: Callable[..., Pool]) -> Pool:
+    """The maker's pool from CACHE_DIR/data when a valid copy is there, else made and stored
+    (atomically: written to a temporary file, then renamed, so concurrent workers never read a
+    half-written file). The same arrays bit for bit either way; an unreadable, stale or
+    corrupt file is remade, and an unwritable cache only costs the time."""
+    key = hashlib.sha256(repr((name, params, inspect.getsource(maker))).encode()).hexdigest()[:20]
+    path = CACHE_DIR / "data" / f"{name}-{key}.npz"
+    try:
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as f:  # np.load leaks on bad zips
+            x, y, k = f["x"], f["y"], int(f["k"])
+            if str(f["digest"]) == _digest(x, y, k):
+                return x, y, k
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
+        pass
+    x, y, k = maker(**dict(params))
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as tmp:
+            np.savez(tmp, x=x, y=y, k=np.int64(k), digest=np.str_(_digest(x, y, k)))
+        os.replace(tmp.name, path)
+    except OSError:
+        if tmp is not None:
+            Path(tmp.name).unlink(missing_ok=True)
     return x, y, k
 
 
