@@ -270,12 +270,21 @@ def _select(
             f"Trials of older versions ({', '.join(map(str, sorted(versions - {version})))}) are not used."
         )
     records = [r for r in records if r.version == version]
-    modes = {_mode(r): r.finished or r.started or 0.0 for r in sorted(records, key=_finished_at)}
-    if len(modes) > 1:  # seed-batched and sequential runs agree only up to rounding: never mix
-        mode = max(modes, key=lambda m: modes[m])
-        notes.append(f"Trials run in the {mode} mode most recently; those of the other mode are not used.")
-        records = [r for r in records if _mode(r) == mode]
-    return latest(records), notes
+    # Seed-batched and sequential runs of one condition agree only up to rounding: a condition's
+    # seeds all come from the mode it was run in most recently (a seed-batched sweep runs the
+    # conditions it cannot stack sequentially, so a claim may hold both, one per condition).
+    newest_mode: dict[tuple[str, str], tuple[float, str]] = {}
+    for r in records:
+        cond = (r.framework, cell(r.factors))
+        newest_mode[cond] = max(newest_mode.get(cond, (-1.0, "")), (_finished_at(r), _mode(r)))
+    kept = [r for r in records if _mode(r) == newest_mode[(r.framework, cell(r.factors))][1]]
+    dropped = [r for r in records if _mode(r) != newest_mode[(r.framework, cell(r.factors))][1]]
+    if dropped:
+        notes.append(
+            f"{len(dropped)} trials of conditions rerun since in another execution mode "
+            f"({', '.join(sorted({_mode(r) for r in dropped}))} before) are not used."
+        )
+    return latest(kept), notes
 
 
 def _finished_at(r: TrialRecord) -> float:

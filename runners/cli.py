@@ -271,8 +271,10 @@ def parser() -> Parser:
     )
     r.add_argument(
         "--seed-batch",
-        action="store_true",
-        help="train each condition's seeds as one stacked model where the spec allows (own trial ids)",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="train each condition's seeds as one stacked model where the spec allows (own trial ids; "
+        "default); --no-seed-batch trains every seed on its own",
     )
     rp = sub.add_parser("report", help="rebuild the report from the store (no training)")
     rp.add_argument("--out", default="results/report")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from claims import Claim, Expect, Selector, points, trial_id, trial_seed
+from impls.seedbatch import reason_not_batchable  # framework-free
 from impls.spec import TrialSpec
 from runners.store import point_json
 
@@ -101,22 +102,26 @@ def expand(
     mode: str = "sequential",
 ) -> list[Trial]:
     """Every trial of a claim under a profile; `n_seeds` overrides the profile's seed count (the
-    first seeds keep their ids, so added seeds extend what is stored). `mode` "seedbatch" gives
-    trials of their own ids that `runners.execute.run_group` trains seed-batched."""
+    first seeds keep their ids, so added seeds extend what is stored). `mode` "seedbatch" asks for
+    seed-batched training: conditions whose spec can be stacked (`impls.seedbatch`) get trials of
+    their own ids that `runners.execute.run_group` trains seed-batched; the others stay
+    sequential trials, ids and all, so they are neither run nor stored twice."""
     claim = cls()
     out = []
     for fw in cls.frameworks:
         if frameworks and fw not in frameworks:
             continue
-        code = code_fingerprint(cls, fw, mode)
+        codes = {m: code_fingerprint(cls, fw, m) for m in {mode, "sequential"}}
         for point in points(cls):
             if selector and not selector.matches(point):
                 continue
             spec = claim.spec(dict(point), profile)
+            how = mode if mode == "sequential" or reason_not_batchable(spec) is None else "sequential"
+            code = codes[how]
             for i in range(n_seeds or cls.seeds[profile]):
                 out.append(
                     Trial(
-                        id=trial_id(cls.name, cls.version, fw, point, i, profile, code, mode),
+                        id=trial_id(cls.name, cls.version, fw, point, i, profile, code, how),
                         claim=cls.name,
                         version=cls.version,
                         framework=fw,
@@ -128,7 +133,7 @@ def expand(
                         code=code,
                         cpus=cpus if cpus is not None else float(cls.resources.get("cpus", 1)),
                         gpus=gpus if gpus is not None else float(cls.resources.get("gpus", 0)),
-                        mode=mode,
+                        mode=how,
                     )
                 )
     return out

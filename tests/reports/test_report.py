@@ -278,7 +278,7 @@ def test_report_work_is_split_by_cost_and_every_claim_drawn_once() -> None:
     assert abs(loads[0] - loads[1]) <= max(_cost(j) for j in jobs)
 
 
-def test_seed_batched_and_sequential_trials_are_never_mixed() -> None:
+def test_seed_batched_and_sequential_trials_are_never_mixed_within_a_condition() -> None:
     from reports.build import _select
     from tests.reports.synthetic import _trial
 
@@ -288,13 +288,18 @@ def test_seed_batched_and_sequential_trials_are_never_mixed() -> None:
         for s in range(2)
     ]
     fallback = _trial("c", 1, "torch", {"a": 2}, 0, env={"seedbatch_fallback": "dropout"}, finished=9e9)
-    chosen, notes = _select([*old, *batched, fallback], {"version": 1}, None)
-    # the newest run was seed-batched: its stacked trials and its fallback trial, nothing sequential
+    unstackable = _trial("c", 1, "torch", {"a": 3}, 0, metrics={"m": 3.0})  # only ever sequential
+    chosen, notes = _select([*old, *batched, fallback, unstackable], {"version": 1}, None)
+    # condition a=1 was last run seed-batched: only its stacked trials, none of its sequential
+    # seeds (not even seed 2, which the stacked run lacks); a=2's fallback and a=3 stay
     assert sorted((r.factors["a"], r.seed_index, r.metrics.get("m")) for r in chosen) == [
         (1, 0, 2.0),
         (1, 1, 2.0),
         (2, 0, None),
+        (3, 0, 3.0),
     ]
-    assert any("seedbatch mode" in n for n in notes)
+    assert notes == [
+        "3 trials of conditions rerun since in another execution mode (sequential before) are not used."
+    ]
     chosen, notes = _select(old, {"version": 1}, None)
     assert len(chosen) == 3 and not notes

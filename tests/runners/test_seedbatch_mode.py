@@ -1,11 +1,12 @@
 """The seed-batch execution mode in the runner: its own trial ids (sequential ids unchanged),
 batched groups, the fallback for specs that cannot be stacked, failures as records, and
-`claimbench run --seed-batch`."""
+`claimbench run` (seed-batched by default, `--no-seed-batch` for one seed at a time)."""
 
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,6 +36,25 @@ def test_seed_batch_trials_have_their_own_ids(claims_dir: Path) -> None:
     assert expand(cls, "smoke", ["torch"], mode="seedbatch")[0].id == sb[0].id  # stable
 
 
+def test_conditions_that_cannot_be_stacked_keep_their_sequential_ids(claims_dir: Path) -> None:
+    # so a seed-batched sweep neither reruns nor stores twice what a sequential sweep stored
+    cls = discover([str(claims_dir)], entry_points_too=False).claims["tiny-claim"]
+    spec = cls.spec
+    monkey = type("Dropped", (cls,), {"spec": lambda self, p, prof: _with_dropout(spec(self, p, prof), p)})
+    seq = expand(monkey, "smoke", ["torch"])
+    sb = expand(monkey, "smoke", ["torch"], mode="seedbatch")
+    assert [t.mode for t in sb] == ["sequential" if t.point["width"] == 4 else "seedbatch" for t in sb]
+    same = [a.id == b.id for a, b in zip(seq, sb, strict=True)]
+    assert same == [t.point["width"] == 4 for t in sb]
+
+
+def _with_dropout(spec: Any, point: dict[str, Any]) -> Any:
+    """width 4 gets dropout (not stackable); width 16 stays stackable."""
+    if point["width"] != 4:
+        return spec
+    return dataclasses.replace(spec, model=dataclasses.replace(spec.model, dropout=0.5))
+
+
 @pytest.mark.frameworks
 def test_run_group_batches_falls_back_and_never_raises(
     claims_dir: Path, monkeypatch: pytest.MonkeyPatch
@@ -60,10 +80,10 @@ def test_run_group_batches_falls_back_and_never_raises(
 
 
 @pytest.mark.frameworks
-def test_cli_seed_batch_stores_records(tmp_path: Path, claims_dir: Path) -> None:
+def test_cli_seed_batches_by_default(tmp_path: Path, claims_dir: Path) -> None:
     db = tmp_path / "s.db"
     base = ["--store", str(db), "--claims-dir", str(claims_dir), "run", "tiny-claim", "--profile", "smoke"]
-    assert main([*base, "--backend", "local", "--seed-batch"]) == 0
+    assert main([*base, "--backend", "local"]) == 0
     records = Store(db).trials("tiny-claim")
     assert len(records) == 8 and {r.status for r in records} == {"ok"}
     assert {(r.framework, r.env["mode"], r.env["seed_batch"]) for r in records} == {
@@ -74,3 +94,6 @@ def test_cli_seed_batch_stores_records(tmp_path: Path, claims_dir: Path) -> None
     assert {r.id for r in records} == {t.id for t in expand(cls, "smoke", mode="seedbatch")}
     assert main([*base, "--backend", "local", "--seed-batch"]) == 0  # all stored: nothing runs
     assert len(Store(db).trials("tiny-claim")) == 8
+    assert main([*base, "--backend", "local", "--no-seed-batch"]) == 0  # the other mode: its own ids
+    records = Store(db).trials("tiny-claim")
+    assert len(records) == 16 and sum("mode" not in r.env for r in records) == 8
