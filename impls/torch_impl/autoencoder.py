@@ -124,7 +124,11 @@ class AutoencoderNet(nn.Module):
         stats = self.encode_stats(x, keep)
         if self.m.variational:
             mu, logvar = stats
-            z = mu + torch.exp(0.5 * logvar) * self.noise(tuple(mu.shape), mu.dtype) if self.training else mu
+            z = (
+                mu + torch.exp(0.5 * logvar) * self.noise(tuple(mu.shape), mu.dtype).to(mu.device)
+                if self.training
+                else mu
+            )
             # KL(q(z|x) || N(0, I)) per example, (batch,)
             self._kl = 0.5 * (mu**2 + torch.exp(logvar) - 1.0 - logvar).sum(dim=1)
         else:

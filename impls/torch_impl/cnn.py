@@ -51,7 +51,7 @@ class Linear(nn.Module):
         if self.wn == "cosine":
             w_norm = torch.sqrt((w.flatten(1) ** 2).sum(1) + self.eps)  # (out,)
             if self.conv:
-                ones = torch.ones((1, *w.shape[1:]), dtype=x.dtype)
+                ones = torch.ones((1, *w.shape[1:]), dtype=x.dtype, device=x.device)
                 x_norm = torch.sqrt(F.conv2d(x**2, ones, stride=self.stride) + self.eps)  # (B, 1, H', W')
                 z = z / (x_norm * w_norm.view(1, -1, 1, 1))
             else:

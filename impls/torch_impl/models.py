@@ -12,6 +12,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from impls.spec import MLP, ModelSpec
+from impls.torch_impl import device
 
 ACT = {
     "linear": lambda x: x,
@@ -130,7 +131,7 @@ def build(m: ModelSpec, n_in: int, n_out: int, dtype: str) -> nn.Module:
         net: nn.Module = MLPNet(m, n_in, n_out)
     else:
         net = importlib.import_module(f"impls.torch_impl.{m.family}").build(m, n_in, n_out)
-    return net.to(getattr(torch, dtype))
+    return net.to(device=device.current(), dtype=getattr(torch, dtype))
 
 
 def load_weights(net: Any, weights: dict[str, np.ndarray]) -> None:
@@ -145,6 +146,6 @@ def load_weights(net: Any, weights: dict[str, np.ndarray]) -> None:
 def export_weights(net: Any) -> dict[str, np.ndarray]:
     out = {}
     for name, (tensor, perm) in net.canonical().items():
-        value = tensor.detach().numpy()
+        value = device.numpy(tensor)
         out[name] = (value if perm is None else np.transpose(value, np.argsort(perm))).copy()
     return out

@@ -54,7 +54,7 @@ class RNNNet(nn.Module):
         """Inverted-dropout mask (batch, units), drawn once per sequence (Gal & Ghahramani 2016)."""
         if not self.training or p == 0.0:
             return None
-        return torch.empty(shape, dtype=ref.dtype).bernoulli_(1.0 - p) / (1.0 - p)
+        return torch.empty(shape, dtype=ref.dtype, device=ref.device).bernoulli_(1.0 - p) / (1.0 - p)
 
     def _norm(self, z: torch.Tensor, lay: Layer, part: str, t: int, stats: dict[str, list]) -> torch.Tensor:
         """z (batch, units) -> normalised * gamma (+ beta for c)."""

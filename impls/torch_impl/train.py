@@ -11,7 +11,7 @@ import torch
 
 from impls import data, init, loop
 from impls.spec import TrialSpec, validate
-from impls.torch_impl import losses, models, optim
+from impls.torch_impl import device, losses, models, optim
 
 
 def pin_threads(n: int) -> None:
@@ -31,8 +31,9 @@ class TorchEngine:
 
     def _loss(self, x: np.ndarray, y: np.ndarray, keep: list[torch.Tensor] | None = None) -> torch.Tensor:
         t = self.spec.training
-        out = self.net(torch.from_numpy(x)) if keep is None else self.net(torch.from_numpy(x), keep)
-        loss = losses.head_loss(out, torch.from_numpy(y), self.spec.model.head, t.loss_reduction)
+        xt = device.tensor(x)
+        out = self.net(xt) if keep is None else self.net(xt, keep)
+        loss = losses.head_loss(out, device.tensor(y), self.spec.model.head, t.loss_reduction)
         extra = getattr(self.net, "extra_loss", None)  # a model's own term (VAE KL), from this forward
         extra_term = extra(t.loss_reduction) if extra is not None else None
         if extra_term is not None:
@@ -83,8 +84,7 @@ class TorchEngine:
     def outputs(self, x: np.ndarray) -> np.ndarray:
         self.net.eval()
         with torch.no_grad():
-            out: np.ndarray = self.net(torch.from_numpy(x)).numpy()
-        return out
+            return device.numpy(self.net(device.tensor(x)))
 
     def grad_norms(self, x: np.ndarray, y: np.ndarray) -> list[float]:
         # Gradient of the loss in train mode (dropout/BN as in training) on the probe batch.
@@ -103,8 +103,8 @@ class TorchEngine:
         self.net.eval()
         keep: list[torch.Tensor] = []
         with torch.no_grad():
-            self.net(torch.from_numpy(x), keep)
-        return [a.numpy() for a in keep]
+            self.net(device.tensor(x), keep)
+        return [device.numpy(a) for a in keep]
 
     def export(self) -> dict[str, np.ndarray]:
         return models.export_weights(self.net)
@@ -139,7 +139,7 @@ def flat_grad(engine: TorchEngine, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     engine.net.train()
     params = [p for p in engine.net.parameters() if p.requires_grad]
     grads = torch.autograd.grad(engine._loss(x, y), params)
-    return np.concatenate([g.reshape(-1).numpy().astype(np.float64) for g in grads])
+    return np.concatenate([device.numpy(g.reshape(-1)).astype(np.float64) for g in grads])
 
 
 def _train(spec: TrialSpec, seed: int) -> dict[str, Any]:
@@ -171,6 +171,6 @@ def env() -> dict[str, Any]:
     return {
         "framework": "torch",
         "version": torch.__version__,
-        "device": "cpu",
+        "device": device.current().type,
         "threads": torch.get_num_threads(),
     }

@@ -40,3 +40,31 @@ def test_ray_temp_dir_keeps_socket_paths_short(tmp_path: Path, monkeypatch: pyte
     deep.mkdir()
     monkeypatch.chdir(deep)
     assert len(str(default_temp_dir())) <= 40  # AF_UNIX paths under it stop at 107 bytes
+
+
+@pytest.mark.frameworks
+def test_torch_trials_follow_their_gpu_share() -> None:
+    """A share on a machine with CUDA moves the torch trial there (model, data, env); without a
+    share, or without CUDA, it stays on the CPU. A reused worker is reset by each trial."""
+    import torch
+
+    from impls.spec import MLP, Data, Optimizer, Training, TrialSpec
+    from impls.torch_impl import device, train
+
+    spec = TrialSpec(
+        Data("digits", n_train=64), MLP(depth=1, width=8), Optimizer("sgd", lr=0.1), Training(epochs=1)
+    )
+    try:
+        want = "cuda" if torch.cuda.is_available() else "cpu"
+        assert device.configure(0.25) == want and device.current().type == want
+        engine, split, _ = train.fresh_engine(spec, 1)
+        assert {p.device.type for p in engine.net.parameters()} == {want}
+        out = train.run_trial(spec, 1)
+        assert out["env"]["device"] == want and out["metrics"]["test/accuracy"] >= 0.0
+        assert device.configure(None) == "cpu"  # the next trial on this worker has no share
+        engine, _, _ = train.fresh_engine(spec, 1)
+        assert {p.device.type for p in engine.net.parameters()} == {"cpu"}
+        x = split.x_train[:4]
+        assert device.tensor(x).data_ptr() == torch.from_numpy(x).data_ptr()  # no copy on the CPU
+    finally:
+        device.configure(None)

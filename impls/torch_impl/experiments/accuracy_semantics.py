@@ -12,13 +12,14 @@ import torch
 
 from impls import accuracy_cases
 from impls.spec import TrialSpec
+from impls.torch_impl import device
 
 
 def run(spec: TrialSpec, seed: int, threads: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     c = accuracy_cases.make(seed)
-    p_bin, y_bin = torch.from_numpy(c.p_bin), torch.from_numpy(c.y_bin)
-    p_cat, y_cat = torch.from_numpy(c.p_cat), torch.from_numpy(c.y_cat)
+    p_bin, y_bin = device.tensor(c.p_bin), device.tensor(c.y_bin)
+    p_cat, y_cat = device.tensor(c.p_cat), device.tensor(c.y_cat)
     y_onehot = torch.nn.functional.one_hot(y_cat, p_cat.shape[1]).float()
     per = {
         "binary": (torch.round(p_bin) == y_bin).float().reshape(-1),
@@ -26,7 +27,7 @@ def run(spec: TrialSpec, seed: int, threads: int) -> dict[str, Any]:
         "sparse_categorical": (p_cat.argmax(dim=1) == y_cat).float(),
     }
     means = {k: float(v.mean()) for k, v in per.items()}
-    metrics = accuracy_cases.compare(c, {k: v.numpy() for k, v in per.items()}, means)
+    metrics = accuracy_cases.compare(c, {k: device.numpy(v) for k, v in per.items()}, means)
     return {
         "metrics": metrics,
         "curves": {},

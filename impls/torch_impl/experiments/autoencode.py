@@ -9,7 +9,7 @@ import torch
 
 from impls import autoencode
 from impls.spec import TrialSpec
-from impls.torch_impl import models
+from impls.torch_impl import device, models
 from impls.torch_impl.train import TorchEngine
 
 
@@ -23,7 +23,7 @@ def make_engine(spec: TrialSpec, n_in: int, w0: dict[str, np.ndarray], seed: int
 def encode(engine: TorchEngine, x: np.ndarray) -> np.ndarray:
     engine.net.eval()
     with torch.no_grad():
-        z: np.ndarray = engine.net.encode(torch.from_numpy(x)).numpy()
+        z = device.numpy(engine.net.encode(device.tensor(x)))
     return z
 
 

@@ -19,7 +19,7 @@ import torch
 from impls import flops, init
 from impls.spec import MLP, TrialSpec
 from impls.timing import DEFAULTS, interleave, summarise
-from impls.torch_impl import losses, models
+from impls.torch_impl import device, losses, models
 
 
 def run(spec: TrialSpec, seed: int, threads: int) -> dict[str, Any]:
@@ -28,8 +28,8 @@ def run(spec: TrialSpec, seed: int, threads: int) -> dict[str, Any]:
     assert isinstance(m, MLP)
     batch, n_in, n_out = int(p["batch"]), int(p["n_in"]), int(p["n_out"])
     rng = np.random.default_rng([seed & 0xFFFFFFFFFFFF, 5])
-    x = torch.from_numpy(rng.normal(size=(batch, n_in)).astype(dtype))
-    y = torch.from_numpy(rng.integers(0, n_out, batch).astype(np.int64))
+    x = device.tensor(rng.normal(size=(batch, n_in)).astype(dtype))
+    y = device.tensor(rng.integers(0, n_out, batch).astype(np.int64))
     net = models.build(m, n_in, n_out, dtype)
     models.load_weights(net, init.initial_weights(m, n_in, n_out, seed, dtype))
     params = list(net.parameters())

@@ -14,7 +14,7 @@ from torch import nn
 
 from impls import data, experiment_data, loop
 from impls.spec import TrialSpec
-from impls.torch_impl import models, train
+from impls.torch_impl import device, models, train
 
 BN = (nn.BatchNorm1d, nn.BatchNorm2d)
 
@@ -27,7 +27,7 @@ def batch_stat_outputs(net: nn.Module, x: np.ndarray) -> np.ndarray:
         if isinstance(mod, BN):
             mod.train()
     with torch.no_grad():
-        out: np.ndarray = net(torch.from_numpy(x)).numpy()
+        out = device.numpy(net(device.tensor(x)))
     net.eval()
     return out
 

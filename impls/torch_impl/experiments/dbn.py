@@ -9,16 +9,16 @@ import torch
 
 from impls import dbn
 from impls.spec import TrialSpec
-from impls.torch_impl import models
+from impls.torch_impl import device, models
 from impls.torch_impl.train import TorchEngine
 
 
 def cd_train(w: np.ndarray, bv: np.ndarray, bh: np.ndarray, steps: dbn.Steps, lr: float, k: int) -> tuple:
     """CD-k on (n_v, n_h) weights; the uniforms u (k, batch, n_h) come with each batch."""
-    W, Bv, Bh = (torch.from_numpy(a.copy()) for a in (w, bv, bh))
+    W, Bv, Bh = (device.tensor(a.copy()) for a in (w, bv, bh))
     with torch.no_grad():
         for v0_np, u_np in steps:
-            v0, u = torch.from_numpy(v0_np), torch.from_numpy(u_np)
+            v0, u = device.tensor(v0_np), device.tensor(u_np)
             ph0 = torch.sigmoid(v0 @ W + Bh)
             h, ph, pv = (u[0] < ph0).to(W.dtype), ph0, v0
             for s in range(k):
@@ -30,7 +30,7 @@ def cd_train(w: np.ndarray, bv: np.ndarray, bh: np.ndarray, steps: dbn.Steps, lr
             W += lr * (v0.T @ ph0 - pv.T @ ph) / n
             Bv += lr * (v0 - pv).mean(0)
             Bh += lr * (ph0 - ph).mean(0)
-    return W.numpy(), Bv.numpy(), Bh.numpy()
+    return device.numpy(W), device.numpy(Bv), device.numpy(Bh)
 
 
 def make_engine(spec: TrialSpec, n_in: int, n_out: int, w0: dict[str, np.ndarray], seed: int) -> TorchEngine:

@@ -12,6 +12,7 @@ from torch.nn import functional as F
 
 from impls import dropout_forms as shared
 from impls.spec import TrialSpec
+from impls.torch_impl import device
 
 Params = dict[str, torch.Tensor]
 
@@ -35,16 +36,18 @@ def run(spec: TrialSpec, seed: int, threads: int) -> dict[str, Any]:
     s = shared.setup(spec, seed)
     depth = spec.model.depth  # type: ignore[attr-defined]
     forms = {"inverted": (s.w0, dict.fromkeys(s.w0, s.lr_inv)), "original": (s.w0_orig, s.lr)}
+    # clone: the updates below are in place and must not write into the shared initial weights
     params = {
-        f: {k: torch.tensor(v, requires_grad=True) for k, v in w.items()} for f, (w, _) in forms.items()
+        f: {k: device.tensor(v).clone().requires_grad_(True) for k, v in w.items()}
+        for f, (w, _) in forms.items()
     }
     losses: dict[str, list[float]] = {"inverted": [], "original": []}
     xs, ys = s.split.x_train, s.split.y_train
     for idx, masks in zip(s.order, s.masks, strict=True):
-        x, y = torch.from_numpy(xs[idx]), torch.from_numpy(ys[idx])
+        x, y = device.tensor(xs[idx]), device.tensor(ys[idx])
         for form, (_, lr) in forms.items():
             p = params[form]
-            m = [torch.from_numpy(a) for a in masks]
+            m = [device.tensor(a) for a in masks]
             loss = F.cross_entropy(forward(p, x, depth, form, s.keep, m), y)
             grads = torch.autograd.grad(loss, list(p.values()))
             with torch.no_grad():
@@ -52,8 +55,10 @@ def run(spec: TrialSpec, seed: int, threads: int) -> dict[str, Any]:
                     v -= lr[k] * g
             losses[form].append(float(loss.detach()))
     with torch.no_grad():
-        xt = torch.from_numpy(s.split.x_test)
-        test = {f: F.softmax(forward(params[f], xt, depth, f, s.keep, None), dim=1).numpy() for f in forms}
+        xt = device.tensor(s.split.x_test)
+        test = {
+            f: device.numpy(F.softmax(forward(params[f], xt, depth, f, s.keep, None), dim=1)) for f in forms
+        }
     metrics = shared.summarise(s, losses["inverted"], losses["original"], test["inverted"], test["original"])
     curves = {f"{f}/batch_loss": [[i + 1, v] for i, v in enumerate(losses[f])] for f in forms}
     return {

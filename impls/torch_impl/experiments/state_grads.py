@@ -14,16 +14,16 @@ import torch
 
 from impls import data, init, loop, metrics
 from impls.spec import TrialSpec
-from impls.torch_impl import losses, models
+from impls.torch_impl import device, losses, models
 from impls.torch_impl.train import TorchEngine
 
 
 def state_grad_norms(net: Any, x: np.ndarray, y: np.ndarray, head: str) -> list[float]:
     net.eval()
     hs: list[torch.Tensor] = []
-    xt = torch.from_numpy(x)
+    xt = device.tensor(x)
     out = net(xt, states=hs) if hasattr(net, "steps") else net(xt, hs)  # rnn: states, mlp: keep
-    loss = losses.head_loss(out, torch.from_numpy(y), head, "mean")
+    loss = losses.head_loss(out, device.tensor(y), head, "mean")
     if not hs:
         raise RuntimeError("the model handed back no hidden states")
     return [float(g.norm()) for g in torch.autograd.grad(loss, hs)]
