@@ -50,6 +50,19 @@ def max_norm(kernels: list[tf.Variable], c: float) -> None:
         k.assign(k * tf.where(norm > c, c / (norm + 1e-7), tf.ones_like(norm)))
 
 
+def _concrete(fn: Any) -> Any:
+    """`fn` (a tf.function with an input signature) called through its concrete function, traced
+    on the first call."""
+    traced: list[Any] = []
+
+    def call(*args: Any) -> Any:
+        if not traced:
+            traced.append(fn.get_concrete_function())
+        return traced[0](*args)
+
+    return call
+
+
 class TFEngine:
     def __init__(self, spec: TrialSpec, n_in: int, n_out: int) -> None:
         t, m = spec.training, spec.model
@@ -128,9 +141,14 @@ class TFEngine:
             self.net.call(x, training=False, keep=keep)  # not __call__: it would fill a copy of keep
             return keep
 
-        self._step, self._grad_norms, self._outputs, self._acts = step, grad_norms, outputs, activations
-        self._act_grad_vars = act_grad_vars
-        self._grads = grads
+        # Called through their concrete functions: the same graphs, without tf.function's
+        # per-call signature matching (~1 ms a call, as much as a small model's whole step).
+        # Each is traced when first used (a probe or experiment may never need it).
+        self._step = _concrete(step)
+        self._grad_norms, self._act_grad_vars, self._grads = map(
+            _concrete, (grad_norms, act_grad_vars, grads)
+        )
+        self._outputs, self._acts = _concrete(outputs), _concrete(activations)
 
     def reset(self, weights: dict[str, np.ndarray], seed: int, spec: TrialSpec | None = None) -> None:
         """New initial weights, optimiser state, lr and dropout seed for `spec` (default: the spec
