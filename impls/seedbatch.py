@@ -53,7 +53,6 @@ def reason_not_batchable(spec: TrialSpec) -> str | None:
     checks = [
         (spec.experiment != "train", f"experiment {spec.experiment!r} is not the shared training loop"),
         (not isinstance(m, MLP), f"model family {m.family!r} has no stacked engine (MLP only)"),
-        (t.tuning is not None, "lr tuning picks an lr per seed"),
         (t.plateau is not None, "ReduceLROnPlateau sets an lr per seed"),
         (t.early_stopping is not None, "early stopping ends seeds at different epochs"),
         (t.target is not None or t.target_loss is not None, "targets are not implemented seed-batched"),
@@ -76,26 +75,61 @@ def reason_not_batchable(spec: TrialSpec) -> str | None:
     return next((why for bad, why in checks if bad), None)
 
 
+MakeEngine = Callable[[TrialSpec, list[dict[str, np.ndarray]], int, int], StackedEngine]
+
+
 def run(
-    spec: TrialSpec,
-    seeds: list[int],
-    make_engine: Callable[[list[dict[str, np.ndarray]], int, int], StackedEngine],
-    env: dict[str, Any],
+    spec: TrialSpec, seeds: list[int], make_engine: MakeEngine, env: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """What each framework's `run_seed_batch` does around its stacked engine: check, load each
-    seed's split and canonical initial weights, `make_engine(w0s, n_in, n_out)`, `train`. Raises
-    `NotBatchable` when the spec or the seeds' splits do not allow a stack."""
+    seed's split and canonical initial weights, `make_engine(spec, w0s, n_in, n_out)`, `train`.
+    Raises `NotBatchable` when the spec or the seeds' splits do not allow a stack.
+
+    With `training.tuning`, `loop.tune_then_train` per seed, stacked two ways: the seeds' tuning
+    runs at one lr form one stack (one lr, each seed its own tuning seed), and the evaluation
+    runs of the seeds that picked the same lr form one stack."""
     validate(spec)
     why = reason_not_batchable(spec)
     if why:
         raise NotBatchable(why)
+    tn = spec.training.tuning
+    if tn is None:
+        return _run_stack(spec, seeds, make_engine, env)
+    start = time.perf_counter()
+    plain = dataclasses.replace(spec.training, tuning=None)
+
+    def at(lr: float) -> TrialSpec:
+        return dataclasses.replace(spec, optimizer=dataclasses.replace(spec.optimizer, lr=lr), training=plain)
+
+    scores = np.full((len(tn.lrs), len(seeds)), math.inf)  # (lrs, seeds), as loop.tune_then_train scores
+    for k, lr in enumerate(tn.lrs):
+        runs = _run_stack(at(lr), [loop.tuning_seed(s) for s in seeds], make_engine, env)
+        for i, r in enumerate(runs):
+            v = r["metrics"].get(tn.metric, math.inf)
+            scores[k, i] = math.inf if r["diverged"] or not math.isfinite(v) else v
+    best = [tn.lrs[int(np.argmin(scores[:, i]))] for i in range(len(seeds))]
+    tune_s = (time.perf_counter() - start) / len(seeds)  # each seed's share, like the timings below
+    out: list[dict[str, Any]] = [{} for _ in seeds]
+    for lr in dict.fromkeys(best):
+        group = [i for i, b in enumerate(best) if b == lr]
+        for i, r in zip(group, _run_stack(at(lr), [seeds[i] for i in group], make_engine, env), strict=True):
+            r["metrics"]["tune/lr"] = float(lr)
+            r["metrics"]["tune/log10_lr"] = float(math.log10(lr))
+            r["timings"]["tune_s"] = tune_s
+            out[i] = r
+    return out
+
+
+def _run_stack(
+    spec: TrialSpec, seeds: list[int], make_engine: MakeEngine, env: dict[str, Any]
+) -> list[dict[str, Any]]:
     t0 = time.perf_counter()
     dtype = spec.training.dtype
     splits = [data.load(spec.data, seed, dtype) for seed in seeds]
     check_splits(splits)
     n_in, n_out = splits[0].x_train.shape[1], splits[0].n_outputs
     w0s = [init.initial_weights(spec.model, n_in, n_out, seed, dtype) for seed in seeds]
-    engine = make_engine(w0s, n_in, n_out)
+    engine = make_engine(spec, w0s, n_in, n_out)
     build_s = time.perf_counter() - t0
     results = train(spec, seeds, splits, engine, w0s)
     for r in results:

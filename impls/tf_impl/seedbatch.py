@@ -5,7 +5,6 @@ stack is traced once per shape and reused: `reset` assigns new weights and optim
 from __future__ import annotations
 
 import dataclasses
-import functools
 import itertools
 import os
 from typing import Any
@@ -124,4 +123,4 @@ def run_seed_batch(spec: TrialSpec, seeds: list[int], threads: int = 1) -> list[
     """`run_trial(spec, seed)` for every seed, trained as one stack; raises
     `impls.seedbatch.NotBatchable` when the spec or the seeds' splits do not allow it."""
     pin_threads(threads)
-    return seedbatch.run(spec, seeds, functools.partial(stack_for, spec), env())
+    return seedbatch.run(spec, seeds, stack_for, env())

@@ -84,4 +84,4 @@ def run_seed_batch(spec: TrialSpec, seeds: list[int], threads: int = 1) -> list[
     """`run_trial(spec, seed)` for every seed, trained as one stack; raises
     `impls.seedbatch.NotBatchable` when the spec or the seeds' splits do not allow it."""
     pin_threads(threads)
-    return seedbatch.run(spec, seeds, lambda w0s, _n_in, _n_out: StackedMLP(spec, w0s), env())
+    return seedbatch.run(spec, seeds, lambda sp, w0s, _n_in, _n_out: StackedMLP(sp, w0s), env())

@@ -26,7 +26,6 @@ BASE = TrialSpec(data=Data("digits", n_train=100), model=MLP(depth=1, width=8), 
         ({"model": CNN()}, "family 'cnn'"),
         ({"experiment": "timing"}, "experiment"),
         ({"training": Training(early_stopping=EarlyStopping())}, "early stopping"),
-        ({"training": Training(tuning=Tuning(lrs=(0.1, 0.01)))}, "tuning"),
         ({"training": Training(target=("train/loss", 0.1))}, "target"),
         ({"training": Training(max_norm=3.0)}, "max_norm"),
         ({"optimizer": Optimizer(backstitch=0.3)}, "backstitch"),
@@ -44,7 +43,15 @@ def test_plain_mlp_specs_are_eligible() -> None:
     wide = dataclasses.replace(
         BASE,
         optimizer=Optimizer("adam", lr=1e-3),
-        training=Training(schedule="cosine", l2=1e-4, eval_every=3, max_steps=7, report_epochs=(1,)),
+        training=Training(
+            schedule="cosine",
+            l2=1e-4,
+            eval_every=3,
+            max_steps=7,
+            report_epochs=(1,),
+            tuning=Tuning(lrs=(0.1, 0.01)),
+        ),
+        data=Data("digits", n_train=100, val_fraction=0.2),
         probes=Probes(weight_change=True, weight_norms=True, curve_stats=True),
     )
     assert seedbatch.reason_not_batchable(wide) is None

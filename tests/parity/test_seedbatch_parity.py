@@ -78,3 +78,35 @@ def test_ineligible_spec_raises_not_batchable(framework: str) -> None:
     spec = TrialSpec(data=Data("digits", n_train=100), model=MLP(dropout=0.5))
     with pytest.raises(NotBatchable, match="dropout"):
         impl.run_seed_batch(spec, SEEDS)
+
+
+@pytest.mark.parametrize("framework", ["torch", "tf"])
+def test_lr_tuning_seed_batched_equals_sequential(framework: str) -> None:
+    """Tuning runs stacked per lr, evaluation runs stacked per chosen lr: each seed's tune/lr and
+    every metric as `loop.tune_then_train` gives it. The lrs are chosen so that the seeds do not
+    all pick the same one (the evaluation runs then form more than one stack)."""
+    from impls.spec import Tuning
+
+    impl = importlib.import_module(f"impls.{framework}_impl")
+    seeds = [3, 11, 42, 7]
+    spec = dataclasses.replace(
+        _spec("sgd"),
+        data=Data("digits", n_train=300, val_fraction=0.2),
+        optimizer=Optimizer("adam", lr=1.0),
+        training=Training(epochs=2, batch_size=32, dtype="float64", tuning=Tuning(lrs=(1e-3, 0.1, 0.15))),
+    )
+    batched = impl.run_seed_batch(spec, seeds)
+    for seed, got in zip(seeds, batched, strict=True):
+        want = impl.run_trial(spec, seed)
+        assert (
+            got["metrics"].keys() == want["metrics"].keys() and got["curves"].keys() == want["curves"].keys()
+        )
+        assert got["metrics"]["tune/lr"] == want["metrics"]["tune/lr"]
+        for k, v in want["metrics"].items():
+            _close(got["metrics"][k], v, 1e-6, f"{framework}/tuned/seed {seed}: {k}")
+        for k, v in want["curves"].items():
+            _close(got["curves"][k], v, 1e-6, f"{framework}/tuned/seed {seed}: curve {k}")
+        assert got["timings"]["tune_s"] > 0
+    chosen = [r["metrics"]["tune/lr"] for r in batched]
+    assert len(set(chosen)) > 1, chosen
+    assert [r["env"]["seed_batch"] for r in batched] == [chosen.count(lr) for lr in chosen]
