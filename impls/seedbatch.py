@@ -67,8 +67,6 @@ def reason_not_batchable(spec: TrialSpec) -> str | None:
         checks += [
             # each seed's dropout masks come from its own RNG stream, which a stack cannot replay
             (m.dropout != 0.0 or m.input_dropout != 0.0, "dropout masks are drawn per seed"),
-            (m.norm != "none", "normalisation layers are not implemented seed-batched"),
-            (m.residual or m.highway, "residual/highway MLPs are not implemented seed-batched"),
         ]
     probes = spec.probes
     per_step = probes.grad_norms_at or probes.activation_stats_at or probes.act_grad_var_at

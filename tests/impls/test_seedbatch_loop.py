@@ -21,8 +21,6 @@ BASE = TrialSpec(data=Data("digits", n_train=100), model=MLP(depth=1, width=8), 
     [
         ({"model": MLP(dropout=0.5)}, "dropout"),
         ({"model": MLP(input_dropout=0.2)}, "dropout"),
-        ({"model": MLP(norm="batch")}, "normalisation"),
-        ({"model": MLP(residual=True)}, "residual"),
         ({"model": CNN()}, "family 'cnn'"),
         ({"experiment": "timing"}, "experiment"),
         ({"training": Training(early_stopping=EarlyStopping())}, "early stopping"),
@@ -48,6 +46,14 @@ def test_plain_mlp_specs_are_eligible() -> None:
         probes=Probes(weight_change=True, weight_norms=True, curve_stats=True),
     )
     assert seedbatch.reason_not_batchable(wide) is None
+    for model in (
+        MLP(norm="batch"),
+        MLP(norm="batch", norm_position="after"),
+        MLP(norm="layer"),
+        MLP(depth=3, residual=True),
+        MLP(depth=3, highway=True, norm="batch"),
+    ):
+        assert seedbatch.reason_not_batchable(dataclasses.replace(BASE, model=model)) is None
 
 
 def test_splits_of_different_shapes_do_not_stack() -> None:
