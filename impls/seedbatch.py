@@ -56,7 +56,6 @@ def reason_not_batchable(spec: TrialSpec) -> str | None:
         (t.tuning is not None, "lr tuning picks an lr per seed"),
         (t.plateau is not None, "ReduceLROnPlateau sets an lr per seed"),
         (t.early_stopping is not None, "early stopping ends seeds at different epochs"),
-        (t.target is not None or t.target_loss is not None, "targets are not implemented seed-batched"),
         (t.max_norm != 0.0, "max_norm is not implemented seed-batched"),
         (bool(t.frozen), "frozen layers are not implemented seed-batched"),
         (t.schedule not in ("constant", "step", "cosine"), f"schedule {t.schedule!r} is unknown"),
@@ -138,6 +137,8 @@ class _Seed:
     step: int = 0
     epochs_run: int = 0
     diverged: bool = False
+    step_s: float = 0.0  # this seed's share of the stack's step time while it was live
+    reached: list[int] = dataclasses.field(default_factory=list)  # first eval step at target_loss
 
 
 def train(
@@ -164,6 +165,7 @@ def train(
     live = list(range(n_seeds))  # seeds that have not diverged
     total_updates = sum(len(e) for e in orders[0])
     total = total_updates if t.max_steps is None else min(t.max_steps, total_updates)
+    n_per_epoch = max(len(e) for e in orders[0]) if orders[0] else 1
 
     def record(step: int, which: list[int]) -> list[dict[str, float]]:
         outs = {part: engine.outputs(x) for part, x in stacked.items()}  # part -> (S, n, k)
@@ -176,6 +178,20 @@ def train(
             got = loop.score_outputs({p: o[i] for p, o in outs.items()}, seed.split, head)
             for k, v in got.items():
                 seed.curves.setdefault(k, []).append([step, v])
+            # targets as `loop.train`'s record(): the first evaluation at or below them
+            if (
+                t.target_loss is not None
+                and not seed.reached
+                and got.get("train/loss", math.inf) <= t.target_loss
+            ):
+                seed.reached.append(step)
+            metric, threshold = t.target if t.target is not None else ("", math.inf)
+            if (
+                t.target is not None
+                and "target/steps" not in seed.found
+                and got.get(metric, math.inf) <= threshold
+            ):
+                seed.found.update(_target(step, n_per_epoch, 1.0, seed.step_s))
             scores.append(got)
         return scores
 
@@ -193,11 +209,13 @@ def train(
             idx = np.stack([o[e][j] for o in orders])  # (S, b): each seed's own batch order
             t_step = time.perf_counter()
             losses = engine.step(xs[rows, idx], ys[rows, idx])  # (S,)
-            step_s += time.perf_counter() - t_step
+            dt = time.perf_counter() - t_step
+            step_s += dt
             step += 1
             for i in live:
                 seed, loss = state[i], float(losses[i])
                 seed.step = step
+                seed.step_s += dt / n_seeds
                 seed.since_eval.append(loss)
                 seed.epoch_losses.append(loss)
                 # a diverged seed stops here, as `loop.train` stops; its weights keep riding in
@@ -223,8 +241,18 @@ def train(
     if last:
         record(step, last)
     return [
-        _result(spec, state[i], SeedView(engine, i), w0s[i], train_s, step_s, n_seeds) for i in range(n_seeds)
+        _result(spec, state[i], SeedView(engine, i), w0s[i], train_s, step_s, n_seeds, n_per_epoch)
+        for i in range(n_seeds)
     ]
+
+
+def _target(step: int, n_per_epoch: int, reached: float, step_s: float) -> dict[str, float]:
+    return {
+        "target/steps": float(step),
+        "target/epochs": step / n_per_epoch,
+        "target/reached": reached,
+        "target/step_s": step_s,
+    }
 
 
 def _result(
@@ -235,8 +263,10 @@ def _result(
     train_s: float,
     step_s: float,
     n_seeds: int,
+    n_per_epoch: int,
 ) -> dict[str, Any]:
     """The end of `loop.train` for one seed."""
+    t = spec.training
     final = (
         {}
         if seed.diverged
@@ -244,6 +274,10 @@ def _result(
     )
     final.update(seed.found)
     final["train/steps"] = float(seed.step)
+    if t.target_loss is not None and not seed.diverged:
+        final["train/steps_to_target"] = float(seed.reached[0] if seed.reached else seed.step + 1)
+    if t.target is not None and "target/steps" not in seed.found:  # censored: never reached
+        final.update(_target(seed.step, n_per_epoch, 0.0, seed.step_s))
     if seed.epoch_losses:
         final["train/epoch_loss"] = float(np.mean(seed.epoch_losses))
     return {

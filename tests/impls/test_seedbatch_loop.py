@@ -25,7 +25,6 @@ BASE = TrialSpec(data=Data("digits", n_train=100), model=MLP(depth=1, width=8), 
         ({"experiment": "timing"}, "experiment"),
         ({"training": Training(early_stopping=EarlyStopping())}, "early stopping"),
         ({"training": Training(tuning=Tuning(lrs=(0.1, 0.01)))}, "tuning"),
-        ({"training": Training(target=("train/loss", 0.1))}, "target"),
         ({"training": Training(max_norm=3.0)}, "max_norm"),
         ({"optimizer": Optimizer(backstitch=0.3)}, "backstitch"),
         ({"optimizer": Optimizer(defaults="framework")}, "framework-default"),
@@ -84,7 +83,7 @@ class Scripted:
         return _loss(self.pos, self.n)
 
     def outputs(self, x: np.ndarray) -> np.ndarray:  # (n, k), depends on the data and the update count
-        return np.outer(x[:, 0], np.arange(self.k)) * 0.01 * (self.n + self.pos) * self.lr
+        return np.outer(x.mean(axis=1) - 0.3, np.arange(self.k)) * self.lr / (self.n + self.pos + 1)
 
     def export(self) -> dict[str, np.ndarray]:
         return {"w": np.full(3, float(self.n + self.pos))}
@@ -124,6 +123,10 @@ class ScriptedStack:
         Training(epochs=4, batch_size=30, eval_every=3),
         Training(epochs=4, batch_size=25, max_steps=8, schedule="step"),
         Training(epochs=3, batch_size=25, max_steps=4),
+        # targets: reached at steps 2, 4, 6; reached by seed 0 only (1 and 2 diverge first); by none
+        Training(epochs=4, batch_size=30, eval_every=2, target=("train/loss", 2.32), target_loss=2.3),
+        Training(epochs=4, batch_size=25, target=("train/loss", 2.3), target_loss=2.31),
+        Training(epochs=4, batch_size=25, max_steps=8, target=("train/loss", 2.2), target_loss=2.2),
     ],
 )
 def test_batched_bookkeeping_equals_the_sequential_loop(training: Training) -> None:
@@ -137,7 +140,23 @@ def test_batched_bookkeeping_equals_the_sequential_loop(training: Training) -> N
         want = loop.train(spec, seed, split, Scripted(pos, k), w0)  # type: ignore[arg-type]
         assert batched["diverged"] == want["diverged"]
         assert batched["curves"] == want["curves"]
+        # target/step_s is a timing: the seed's share of the stack's step time, not its own
+        assert (batched["metrics"].pop("target/step_s", None) is None) == (
+            want["metrics"].pop("target/step_s", None) is None
+        )
         np.testing.assert_equal(batched["metrics"], want["metrics"])  # NaN-aware
+    if training.target is not None:  # reached at the seed's step, or censored at its last step
+        found = [(r["metrics"]["target/reached"], r["metrics"]["target/steps"]) for r in got]
+        assert (
+            found
+            == {2.32: [(1, 2), (1, 4), (1, 6)], 2.3: [(1, 4), (0, 5), (0, 9)], 2.2: [(0, 8), (0, 5), (0, 8)]}[
+                training.target[1]
+            ]
+        )
+        to_target = [r["metrics"].get("train/steps_to_target") for r in got]  # none for diverged seeds
+        assert (
+            to_target == {2.32: [4, None, None], 2.3: [4, None, None], 2.2: [9, None, 9]}[training.target[1]]
+        )
     if training.max_steps is None:  # seed 1 diverged at update 5, seed 2 at 9, seed 0 ran to the end
         assert [r["diverged"] for r in got] == [False, True, True]
         assert [r["metrics"]["train/steps"] for r in got][1:] == [5.0, 9.0]
