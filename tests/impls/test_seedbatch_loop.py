@@ -28,7 +28,6 @@ BASE = TrialSpec(data=Data("digits", n_train=100), model=MLP(depth=1, width=8), 
         ({"training": Training(max_norm=3.0)}, "max_norm"),
         ({"optimizer": Optimizer(backstitch=0.3)}, "backstitch"),
         ({"optimizer": Optimizer(defaults="framework")}, "framework-default"),
-        ({"probes": Probes(grad_norms_at=(0,))}, "per-step probes"),
     ],
 )
 def test_ineligible_specs_say_why(change: dict[str, object], says: str) -> None:
@@ -91,6 +90,15 @@ class Scripted:
     def set_lr(self, lr: float) -> None:
         self.lr = lr
 
+    def grad_norms(self, x: np.ndarray, y: np.ndarray) -> list[float]:  # scripted probes
+        return [float(x[0, 1] + self.n), float(y[0] + self.pos + 1)]
+
+    def act_grad_vars(self, x: np.ndarray, y: np.ndarray) -> list[float]:
+        return [float(self.n + 1), float(x.shape[0] + self.pos + 1)]
+
+    def activations(self, x: np.ndarray) -> list[np.ndarray]:
+        return [x[:, :3] * self.n]
+
 
 class ScriptedStack:
     """The same scripts as one stack; losses of diverged seeds keep coming (as NaN would)."""
@@ -115,7 +123,22 @@ class ScriptedStack:
         for e in self.engines:
             e.set_lr(lr)
 
+    def grad_norms(self, x: np.ndarray, y: np.ndarray) -> list[list[float]]:
+        return [e.grad_norms(xi, yi) for e, xi, yi in zip(self.engines, x, y, strict=True)]
 
+    def act_grad_vars(self, x: np.ndarray, y: np.ndarray) -> list[list[float]]:
+        return [e.act_grad_vars(xi, yi) for e, xi, yi in zip(self.engines, x, y, strict=True)]
+
+    def activations(self, x: np.ndarray) -> list[list[np.ndarray]]:
+        return [e.activations(xi) for e, xi in zip(self.engines, x, strict=True)]
+
+
+AT = (0, 4, 7, -1)  # seed 1 diverges at update 5 (no probe at 7 or the end), seed 2 at 9
+
+
+@pytest.mark.parametrize(
+    "probes", [Probes(), Probes(grad_norms_at=AT, activation_stats_at=AT, act_grad_var_at=AT, probe_batch=20)]
+)
 @pytest.mark.parametrize(
     "training",
     [
@@ -129,8 +152,9 @@ class ScriptedStack:
         Training(epochs=4, batch_size=25, max_steps=8, target=("train/loss", 2.2), target_loss=2.2),
     ],
 )
-def test_batched_bookkeeping_equals_the_sequential_loop(training: Training) -> None:
-    spec = dataclasses.replace(BASE, training=training, probes=Probes(weight_change=True, curve_stats=True))
+def test_batched_bookkeeping_equals_the_sequential_loop(training: Training, probes: Probes) -> None:
+    probes = dataclasses.replace(probes, weight_change=True, curve_stats=True)
+    spec = dataclasses.replace(BASE, training=training, probes=probes)
     seeds = [5, 6, 7]
     splits = [data.load(spec.data, s, "float64") for s in seeds]
     k = splits[0].n_outputs
@@ -157,6 +181,12 @@ def test_batched_bookkeeping_equals_the_sequential_loop(training: Training) -> N
         assert (
             to_target == {2.32: [4, None, None], 2.3: [4, None, None], 2.2: [9, None, 9]}[training.target[1]]
         )
+    if probes.grad_norms_at and training.max_steps is None:  # no probe after a seed's divergence
+        assert [[f"probe/grad_norm/layer0@{at}" in r["metrics"] for at in (4, 7, "end")] for r in got] == [
+            [True, True, True],
+            [True, False, False],
+            [True, True, False],
+        ]
     if training.max_steps is None:  # seed 1 diverged at update 5, seed 2 at 9, seed 0 ran to the end
         assert [r["diverged"] for r in got] == [False, True, True]
         assert [r["metrics"]["train/steps"] for r in got][1:] == [5.0, 9.0]

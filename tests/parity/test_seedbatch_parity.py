@@ -57,6 +57,14 @@ WIDE_CASES = {
         MOMENTUM,
         Training(epochs=4, eval_every=5, target=("test/loss", 0.6), target_loss=0.35),
     ),
+    "probes": (MLP(depth=3, width=16, activation="tanh"), MOMENTUM, Training(epochs=2)),
+    # the train-mode probes move the running statistics, which the eval-mode ones then read
+    "probes-batch-norm": (MLP(depth=3, width=16, norm="batch"), MOMENTUM, Training(epochs=2, eval_every=4)),
+}
+AT = (0, 3, 10, -1)  # before training, two steps, after the last update
+PROBES = {
+    "probes": Probes(grad_norms_at=AT, activation_stats_at=AT, act_grad_var_at=AT, probe_batch=50),
+    "probes-batch-norm": Probes(grad_norms_at=AT, activation_stats_at=AT, act_grad_var_at=AT),
 }
 
 
@@ -79,12 +87,15 @@ def _close(got: Any, want: Any, tol: float, where: str) -> None:
 
 def _model_spec(case: str) -> TrialSpec:
     model, opt, training = WIDE_CASES[case]
+    probes = PROBES.get(case, Probes())
     return TrialSpec(
         data=Data("digits", n_train=300),
         model=model,
         optimizer=opt,
         training=dataclasses.replace(training, dtype="float64"),
-        probes=Probes(weight_change=True, weight_norms=True, curve_stats=not training.eval_every),
+        probes=dataclasses.replace(
+            probes, weight_change=True, weight_norms=True, curve_stats=not training.eval_every
+        ),
     )
 
 
@@ -118,6 +129,9 @@ def _check(framework: str, spec: TrialSpec, tol: float, case: str) -> None:
     # the seeds really differ (a stack that trained one seed S times would pass the loop above
     # only if every seed's sequential run were identical too)
     assert len({r["metrics"]["train/loss"] for r in batched}) == len(SEEDS)
+    if spec.probes.grad_norms_at:
+        assert "probe/grad_norm/layer3@end" in batched[0]["metrics"]
+        assert "probe/act_grad_var/layer2@3" in batched[0]["metrics"]
     if spec.training.target is not None:  # reached by some seeds and not by others
         assert {r["metrics"]["target/reached"] for r in batched} == {0.0, 1.0}
         assert len({r["metrics"]["target/steps"] for r in batched}) == 2
