@@ -5,7 +5,7 @@ Each framework's `seedbatch.py` holds the seeds' weights stacked along a leading
 sum_s L_s, so each seed's gradient is exactly its own and an elementwise optimiser (every one in
 `impls.spec`) updates each seed exactly as it would alone. This module is the framework-free
 half: which specs can run this way, and the loop, which mirrors `impls.loop.train` for them
-(same batch orders, curves, metrics and divergence handling per seed).
+(same batch orders, curves, metrics, targets, per-step probes and divergence handling per seed).
 
 Results are the sequential ones up to floating-point summation order (batched matmul instead of
 one matmul), so the runner stores them under their own trial ids (`mode: seedbatch`)."""
@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from impls import data, init, loop
+from impls import data, init, loop, metrics
 from impls.spec import MLP, TrialSpec, validate
 
 
@@ -42,6 +42,15 @@ class StackedEngine(Protocol):
     def export(self, s: int) -> dict[str, np.ndarray]:
         """Seed s's current weights in the canonical layout of `impls.init`."""
 
+    def grad_norms(self, x: np.ndarray, y: np.ndarray) -> list[list[float]]:
+        """Per seed, `loop.Engine.grad_norms` of its own slice of x (S, b, in), y; no update."""
+
+    def act_grad_vars(self, x: np.ndarray, y: np.ndarray) -> list[list[float]]:
+        """Per seed, `loop.Engine.act_grad_vars` of its own slice of x, y."""
+
+    def activations(self, x: np.ndarray) -> list[list[np.ndarray]]:
+        """Per seed, `loop.Engine.activations` (eval mode) of its own slice of x."""
+
     def set_lr(self, lr: float) -> None:
         """The lr of the next updates, for every seed (schedules depend on the step, not the seed)."""
 
@@ -55,7 +64,6 @@ def reason_not_batchable(spec: TrialSpec) -> str | None:
         (not isinstance(m, MLP), f"model family {m.family!r} has no stacked engine (MLP only)"),
         (t.plateau is not None, "ReduceLROnPlateau sets an lr per seed"),
         (t.early_stopping is not None, "early stopping ends seeds at different epochs"),
-        (t.target is not None or t.target_loss is not None, "targets are not implemented seed-batched"),
         (t.max_norm != 0.0, "max_norm is not implemented seed-batched"),
         (bool(t.frozen), "frozen layers are not implemented seed-batched"),
         (t.schedule not in ("constant", "step", "cosine"), f"schedule {t.schedule!r} is unknown"),
@@ -66,12 +74,7 @@ def reason_not_batchable(spec: TrialSpec) -> str | None:
         checks += [
             # each seed's dropout masks come from its own RNG stream, which a stack cannot replay
             (m.dropout != 0.0 or m.input_dropout != 0.0, "dropout masks are drawn per seed"),
-            (m.norm != "none", "normalisation layers are not implemented seed-batched"),
-            (m.residual or m.highway, "residual/highway MLPs are not implemented seed-batched"),
         ]
-    probes = spec.probes
-    per_step = probes.grad_norms_at or probes.activation_stats_at or probes.act_grad_var_at
-    checks.append((bool(per_step), "per-step probes need per-layer engine calls"))
     return next((why for bad, why in checks if bad), None)
 
 
@@ -174,6 +177,8 @@ class _Seed:
     step: int = 0
     epochs_run: int = 0
     diverged: bool = False
+    step_s: float = 0.0  # this seed's share of the stack's step time while it was live
+    reached: list[int] = dataclasses.field(default_factory=list)  # first eval step at target_loss
 
 
 def train(
@@ -186,7 +191,7 @@ def train(
     """`loop.train` for every seed at once (eligible specs only; see `reason_not_batchable`).
     Returns one result per seed, in the shape `loop.train` returns. Timings: each seed gets the
     stack's time divided by S, and the stack's whole time as `batch_train_s`."""
-    t, head, n_seeds = spec.training, spec.model.head, len(seeds)
+    t, probes, head, n_seeds = spec.training, spec.probes, spec.model.head, len(seeds)
     assert reason_not_batchable(spec) is None and len(splits) == n_seeds == len(w0s)
     check_splits(splits)
     orders = [data.batches(len(s.x_train), t.batch_size, t.epochs, seed, t.drop_last)
@@ -197,9 +202,34 @@ def train(
     stacked = {part: np.stack([p[part] for p in by_part]) for part in by_part[0]}  # (S, n_part, in)
     rows = np.arange(n_seeds)[:, None]  # xs[rows, idx] gathers each seed's own batch: (S, b, in)
     state = [_Seed(split) for split in splits]
+    # each seed's probe batch, drawn as `loop.train` draws it
+    probe_idx = np.stack([
+        np.random.default_rng([seed & 0xFFFFFFFFFFFF, 11]).permutation(len(s.x_train))[: probes.probe_batch]
+        for seed, s in zip(seeds, splits, strict=True)
+    ])  # fmt: skip
+    px, py = xs[rows, probe_idx], ys[rows, probe_idx]
+
+    def probe(step: int, which: list[int], label: int | str | None = None) -> None:
+        """`loop.train`'s probe() for the seeds `which`, one engine call for the stack (train-mode
+        calls move every seed's batch-norm statistics, as the sequential engine's calls do)."""
+        at = step if label is None else label
+        if step in probes.grad_norms_at:
+            norms = engine.grad_norms(px, py)
+            for i in which:
+                state[i].found.update(metrics.layer_summaries("probe/grad_norm", norms[i], at))
+        if step in probes.activation_stats_at:
+            acts = engine.activations(px)
+            for i in which:
+                state[i].found.update(metrics.activation_summaries(acts[i], at))
+        if step in probes.act_grad_var_at:
+            grad_vars = engine.act_grad_vars(px, py)
+            for i in which:
+                state[i].found.update(metrics.layer_spread("probe/act_grad_var", grad_vars[i], at))
+
     live = list(range(n_seeds))  # seeds that have not diverged
     total_updates = sum(len(e) for e in orders[0])
     total = total_updates if t.max_steps is None else min(t.max_steps, total_updates)
+    n_per_epoch = max(len(e) for e in orders[0]) if orders[0] else 1
 
     def record(step: int, which: list[int]) -> list[dict[str, float]]:
         outs = {part: engine.outputs(x) for part, x in stacked.items()}  # part -> (S, n, k)
@@ -212,11 +242,26 @@ def train(
             got = loop.score_outputs({p: o[i] for p, o in outs.items()}, seed.split, head)
             for k, v in got.items():
                 seed.curves.setdefault(k, []).append([step, v])
+            # targets as `loop.train`'s record(): the first evaluation at or below them
+            if (
+                t.target_loss is not None
+                and not seed.reached
+                and got.get("train/loss", math.inf) <= t.target_loss
+            ):
+                seed.reached.append(step)
+            metric, threshold = t.target if t.target is not None else ("", math.inf)
+            if (
+                t.target is not None
+                and "target/steps" not in seed.found
+                and got.get(metric, math.inf) <= threshold
+            ):
+                seed.found.update(_target(step, n_per_epoch, 1.0, seed.step_s))
             scores.append(got)
         return scores
 
     start = time.perf_counter()
     step, step_s, lr_now = 0, 0.0, spec.optimizer.lr
+    probe(0, live)
     for e in range(len(orders[0])):
         for i in live:
             state[i].epoch_losses = []
@@ -229,11 +274,13 @@ def train(
             idx = np.stack([o[e][j] for o in orders])  # (S, b): each seed's own batch order
             t_step = time.perf_counter()
             losses = engine.step(xs[rows, idx], ys[rows, idx])  # (S,)
-            step_s += time.perf_counter() - t_step
+            dt = time.perf_counter() - t_step
+            step_s += dt
             step += 1
             for i in live:
                 seed, loss = state[i], float(losses[i])
                 seed.step = step
+                seed.step_s += dt / n_seeds
                 seed.since_eval.append(loss)
                 seed.epoch_losses.append(loss)
                 # a diverged seed stops here, as `loop.train` stops; its weights keep riding in
@@ -242,6 +289,7 @@ def train(
             live = [i for i in live if not state[i].diverged]
             if not live:
                 break
+            probe(step, live)
             if t.eval_every and step % t.eval_every == 0:
                 record(step, live)
         if not live or (t.max_steps is not None and step >= t.max_steps):
@@ -258,9 +306,21 @@ def train(
     last = [i for i in live if state[i].since_eval or not state[i].curves]
     if last:
         record(step, last)
+    if live:
+        probe(-1, live, "end")  # after the last update, as `loop.train`
     return [
-        _result(spec, state[i], SeedView(engine, i), w0s[i], train_s, step_s, n_seeds) for i in range(n_seeds)
+        _result(spec, state[i], SeedView(engine, i), w0s[i], train_s, step_s, n_seeds, n_per_epoch)
+        for i in range(n_seeds)
     ]
+
+
+def _target(step: int, n_per_epoch: int, reached: float, step_s: float) -> dict[str, float]:
+    return {
+        "target/steps": float(step),
+        "target/epochs": step / n_per_epoch,
+        "target/reached": reached,
+        "target/step_s": step_s,
+    }
 
 
 def _result(
@@ -271,8 +331,10 @@ def _result(
     train_s: float,
     step_s: float,
     n_seeds: int,
+    n_per_epoch: int,
 ) -> dict[str, Any]:
     """The end of `loop.train` for one seed."""
+    t = spec.training
     final = (
         {}
         if seed.diverged
@@ -280,6 +342,10 @@ def _result(
     )
     final.update(seed.found)
     final["train/steps"] = float(seed.step)
+    if t.target_loss is not None and not seed.diverged:
+        final["train/steps_to_target"] = float(seed.reached[0] if seed.reached else seed.step + 1)
+    if t.target is not None and "target/steps" not in seed.found:  # censored: never reached
+        final.update(_target(seed.step, n_per_epoch, 0.0, seed.step_s))
     if seed.epoch_losses:
         final["train/epoch_loss"] = float(np.mean(seed.epoch_losses))
     return {

@@ -24,64 +24,154 @@ _STACKS: dict[tuple[Any, ...], StackedMLP] = {}
 
 
 class StackedMLP:
-    """Kernels (S, in, out) (Keras' and the canonical layout), biases (S, out). The optimiser is
-    the sequential one (`optim.make_optimizer`) over the stacked variables: every optimiser in
-    the spec is elementwise, so seed s's slice is updated exactly as seed s alone would be."""
+    """`models.MLPNet` for S seeds at once. Kernels (S, in, out) (Keras' and the canonical
+    layout), biases, norm gammas/betas and moving statistics (S, units), highway gates
+    (S, width, width) and (S, width). The optimiser is the sequential one
+    (`optim.make_optimizer`) over the stacked variables: every optimiser in the spec is
+    elementwise, so seed s's slice is updated exactly as seed s alone would be.
+
+    Normalisation is written out as Keras computes it (keras/src/layers/normalization): batch
+    norm takes `tf.nn.moments` over each seed's own batch (axis 1 of (S, b, units)), normalises
+    with `tf.nn.batch_normalization`, and in training updates the moving statistics as Keras'
+    `BatchNormalization(momentum=1 - bn_momentum)` does (biased batch variance); layer norm is
+    Keras' `ops.layer_normalization` formula over the unit axis. Training mode is every call that
+    computes a gradient (steps and the gradient probes, which update the moving statistics as the
+    sequential engine's `training=True` calls do); inference mode every call that does not."""
 
     def __init__(self, spec: TrialSpec, n_in: int, n_out: int, n_seeds: int) -> None:
         m, t = spec.model, spec.training
         assert isinstance(m, MLP)
         self.spec, act, dtype = spec, models.ACT[m.activation], getattr(tf, t.dtype)
+        self.m = m
         widths = [n_in] + [m.width] * m.depth + [n_out]
         self.names = [f"hidden{i}" for i in range(m.depth)] + ["head"]
         self.kernels = [tf.Variable(tf.zeros((n_seeds, a, b), dtype)) for a, b in itertools.pairwise(widths)]
         self.biases = [tf.Variable(tf.zeros((n_seeds, b), dtype)) for b in widths[1:]]
+
+        def stacked(shape: tuple[int, ...], count: int, trainable: bool = True) -> list[tf.Variable]:
+            return [
+                tf.Variable(tf.zeros((n_seeds, *shape), dtype), trainable=trainable) for _ in range(count)
+            ]
+
+        w, n_norm, n_bn = m.width, m.depth * (m.norm != "none"), m.depth * (m.norm == "batch")
+        self.gammas, self.betas = stacked((w,), n_norm), stacked((w,), n_norm)
+        self.means = stacked((w,), n_bn, trainable=False)  # moving statistics
+        self.vars = stacked((w,), n_bn, trainable=False)
+        # highway gates of hidden layers 1..depth-1: gate_k[i - 1] belongs to layer i
+        n_gates = (m.depth - 1) * m.highway
+        self.gate_k, self.gate_b = stacked((w, w), n_gates), stacked((w,), n_gates)
         params = [p for pair in zip(self.kernels, self.biases, strict=True) for p in pair]
+        params += self.gammas + self.betas + self.gate_k + self.gate_b
         self.opt = optim.make_optimizer(spec.optimizer, params)
         y_shape = [n_seeds, None] if m.head != "mse" else [n_seeds, None, n_out]
         y_sig = tf.TensorSpec(y_shape, tf.int64 if m.head != "mse" else dtype)
         x_sig = tf.TensorSpec([n_seeds, None, n_in], dtype)
+        keras_momentum = 1.0 - m.bn_momentum  # models.MLPNet's BatchNormalization(momentum=...)
 
-        def forward(x: tf.Tensor) -> tf.Tensor:  # (S, b, in) -> (S, b, k); per seed x @ W + b
+        def norm(i: int, z: tf.Tensor, training: bool, sel: Any) -> tf.Tensor:
+            gamma, beta = self.gammas[i][sel][:, None, :], self.betas[i][sel][:, None, :]
+            if m.norm == "layer":  # keras.ops.layer_normalization (TF backend)
+                mean, variance = tf.nn.moments(z, axes=[-1], keepdims=True)
+                inv = tf.math.rsqrt(variance + m.norm_eps) * gamma
+                return z * inv + (-mean * inv + beta)
+            if training:  # BatchNormalization.call(training=True), per seed: moments over axis 1
+                mean, variance = tf.nn.moments(z, axes=[1], keepdims=True)  # (S, 1, units)
+                moving_mean, moving_var = self.means[i], self.vars[i]
+                new_mean = moving_mean * keras_momentum + mean[:, 0, :] * (1.0 - keras_momentum)
+                new_var = moving_var * keras_momentum + variance[:, 0, :] * (1.0 - keras_momentum)
+                moving_mean.assign(new_mean)
+                moving_var.assign(new_var)
+            else:
+                mean, variance = self.means[i][sel][:, None, :], self.vars[i][sel][:, None, :]
+            return tf.nn.batch_normalization(z, mean, variance, beta, gamma, m.norm_eps)
+
+        def forward(
+            x: tf.Tensor, training: bool, keep: list[tf.Tensor] | None = None, sel: Any = slice(None)
+        ) -> tf.Tensor:
+            """(S, b, in) -> (S, b, k), `MLPNet.call` per seed; `sel` picks the seeds (all, or s:s+1)."""
             h = x
-            for w, b in zip(self.kernels[:-1], self.biases[:-1], strict=True):
-                h = act(tf.matmul(h, w) + b[:, None, :])
-            return tf.matmul(h, self.kernels[-1]) + self.biases[-1][:, None, :]
+            for i in range(m.depth):
+                z = tf.matmul(h, self.kernels[i][sel]) + self.biases[i][sel][:, None, :]
+                if m.norm == "none":
+                    z = act(z)
+                elif m.norm_position == "before":
+                    z = act(norm(i, z, training, sel))
+                else:
+                    z = norm(i, act(z), training, sel)
+                if keep is not None:
+                    keep.append(z)
+                if m.highway and i > 0:
+                    gate = tf.matmul(h, self.gate_k[i - 1][sel]) + self.gate_b[i - 1][sel][:, None, :]
+                    tg = tf.sigmoid(gate)  # transform gate; carry = 1 - t
+                    h = tg * z + (1.0 - tg) * h
+                else:
+                    h = h + z if m.residual and i > 0 else z
+            return tf.matmul(h, self.kernels[-1][sel]) + self.biases[-1][sel][:, None, :]
+
+        def seed_losses(x: tf.Tensor, y: tf.Tensor, keep: list[tf.Tensor] | None = None) -> tf.Tensor:
+            per = losses.per_example(forward(x, True, keep), y, m.head)  # (S, b)
+            red = tf.reduce_sum if t.loss_reduction == "sum" else tf.reduce_mean
+            per_seed = red(per, axis=1)  # (S,)
+            if t.l2:
+                per_seed += 0.5 * t.l2 * tf.add_n([tf.reduce_sum(k**2, axis=[1, 2]) for k in self.kernels])
+            return per_seed
 
         @tf.function(input_signature=[x_sig, y_sig], autograph=False)
         def step(x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
             with tf.GradientTape() as tape:
-                per = losses.per_example(forward(x), y, m.head)  # (S, b)
-                red = tf.reduce_sum if t.loss_reduction == "sum" else tf.reduce_mean
-                per_seed = red(per, axis=1)  # (S,)
-                if t.l2:
-                    per_seed += (
-                        0.5 * t.l2 * tf.add_n([tf.reduce_sum(k**2, axis=[1, 2]) for k in self.kernels])
-                    )
+                per_seed = seed_losses(x, y)
                 total = tf.reduce_sum(per_seed)  # d(sum_s L_s)/dW_s = dL_s/dW_s
             self.opt.apply(tape.gradient(total, params))
             return per_seed
 
+        @tf.function(input_signature=[x_sig, y_sig], autograph=False)
+        def grad_norms(x: tf.Tensor, y: tf.Tensor) -> list[tf.Tensor]:  # per layer, (S,)
+            with tf.GradientTape() as tape:
+                total = tf.reduce_sum(seed_losses(x, y))
+            return [tf.norm(g, axis=[1, 2]) for g in tape.gradient(total, self.kernels)]
+
+        @tf.function(input_signature=[x_sig, y_sig], autograph=False)
+        def act_grad_vars(x: tf.Tensor, y: tf.Tensor) -> list[tf.Tensor]:  # per hidden layer, (S,)
+            keep: list[tf.Tensor] = []
+            with tf.GradientTape() as tape:
+                total = tf.reduce_sum(seed_losses(x, y, keep))
+            return [tf.math.reduce_variance(g, axis=[1, 2]) for g in tape.gradient(total, keep)]
+
+        @tf.function(input_signature=[x_sig], autograph=False)
+        def activations(x: tf.Tensor) -> list[tf.Tensor]:
+            keep: list[tf.Tensor] = []
+            forward(x, False, keep)
+            return keep
+
         @tf.function(input_signature=[x_sig], autograph=False)
         def outputs(x: tf.Tensor) -> tf.Tensor:
-            return forward(x)
+            return forward(x, False)
 
         @tf.function(
             input_signature=[tf.TensorSpec([], tf.int32), tf.TensorSpec([None, n_in], dtype)], autograph=False
         )
         def outputs_one(s: tf.Tensor, x: tf.Tensor) -> tf.Tensor:  # x (n, in) -> (n, k), seed s alone
-            h = x
-            for w, b in zip(self.kernels[:-1], self.biases[:-1], strict=True):
-                h = act(tf.matmul(h, w[s]) + b[s])
-            return tf.matmul(h, self.kernels[-1][s]) + self.biases[-1][s]
+            return forward(x[None], False, sel=slice(s, s + 1))[0]
 
         self._step, self._outputs, self._outputs_one = step, outputs, outputs_one
+        self._grad_norms, self._act_grad_vars, self._activations = grad_norms, act_grad_vars, activations
+
+    def _named(self) -> dict[str, tf.Variable]:
+        out = {}
+        for n, w, b in zip(self.names, self.kernels, self.biases, strict=True):
+            out[f"{n}/kernel"], out[f"{n}/bias"] = w, b
+        for i, (g, b) in enumerate(zip(self.gammas, self.betas, strict=True)):
+            out[f"norm{i}/gamma"], out[f"norm{i}/beta"] = g, b
+        for i, (mean, var) in enumerate(zip(self.means, self.vars, strict=True)):
+            out[f"norm{i}/mean"], out[f"norm{i}/var"] = mean, var
+        for i, (k, b) in enumerate(zip(self.gate_k, self.gate_b, strict=True), start=1):
+            out[f"gate{i}/kernel"], out[f"gate{i}/bias"] = k, b
+        return out
 
     def reset(self, w0s: list[dict[str, np.ndarray]], spec: TrialSpec) -> None:
         self.spec = spec
-        for n, w, b in zip(self.names, self.kernels, self.biases, strict=True):
-            w.assign(np.stack([w0[f"{n}/kernel"] for w0 in w0s]))
-            b.assign(np.stack([w0[f"{n}/bias"] for w0 in w0s]))
+        for name, var in self._named().items():
+            var.assign(np.stack([w0[name] for w0 in w0s]))
         self.opt.reset(spec.optimizer.lr)
 
     def step(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -93,12 +183,20 @@ class StackedMLP:
     def outputs_one(self, s: int, x: np.ndarray) -> np.ndarray:
         return np.asarray(self._outputs_one(np.int32(s), x))
 
+    def grad_norms(self, x: np.ndarray, y: np.ndarray) -> list[list[float]]:
+        per_layer = [np.asarray(g) for g in self._grad_norms(x, y)]
+        return [[float(g[s]) for g in per_layer] for s in range(x.shape[0])]
+
+    def act_grad_vars(self, x: np.ndarray, y: np.ndarray) -> list[list[float]]:
+        per_layer = [np.asarray(v) for v in self._act_grad_vars(x, y)]
+        return [[float(v[s]) for v in per_layer] for s in range(x.shape[0])]
+
+    def activations(self, x: np.ndarray) -> list[list[np.ndarray]]:
+        per_layer = [np.asarray(a) for a in self._activations(x)]
+        return [[a[s] for a in per_layer] for s in range(x.shape[0])]
+
     def export(self, s: int) -> dict[str, np.ndarray]:
-        out = {}
-        for n, w, b in zip(self.names, self.kernels, self.biases, strict=True):
-            out[f"{n}/kernel"] = np.asarray(w[s].numpy()).copy()
-            out[f"{n}/bias"] = np.asarray(b[s].numpy()).copy()
-        return out
+        return {name: np.asarray(var[s].numpy()).copy() for name, var in self._named().items()}
 
     def set_lr(self, lr: float) -> None:
         self.opt.set_lr(lr)

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch.nn import functional as F
 
 from impls import seedbatch
 from impls.spec import MLP, TrialSpec
@@ -15,41 +16,109 @@ from impls.torch_impl.train import env, pin_threads
 
 
 class StackedMLP:
-    """Kernels (S, in, out) in the canonical layout (torch's Linear stores (out, in)), biases
-    (S, out). The optimiser is the sequential one (`optim.make_optimizer`) over these stacked
-    tensors: every optimiser in the spec is elementwise, so seed s's slice is updated exactly as
-    seed s alone would be."""
+    """`models.MLPNet` for S seeds at once. Kernels (S, in, out) in the canonical layout (torch's
+    Linear stores (out, in)), biases, norm gammas/betas and running statistics (S, units), highway
+    gates (S, width, width) and (S, width). The optimiser is the sequential one
+    (`optim.make_optimizer`) over these stacked tensors: every optimiser in the spec is
+    elementwise, so seed s's slice is updated exactly as seed s alone would be.
+
+    Batch norm is torch's own `F.batch_norm` (what `nn.BatchNorm1d` calls) on the stack laid out
+    as (batch, S * units): each of the S * units channels is one unit of one seed, so the
+    statistics of seed s come from seed s's batch only, and train mode updates the running
+    statistics in place with torch's convention (momentum `bn_momentum` on the new value,
+    unbiased batch variance), eval mode uses them. Train mode is every call that computes a
+    gradient (steps and the gradient probes, which update the running statistics as the
+    sequential engine's do); eval mode every call that does not."""
 
     def __init__(self, spec: TrialSpec, w0s: list[dict[str, np.ndarray]]) -> None:
-        assert isinstance(spec.model, MLP)
-        self.spec, self.act = spec, models.ACT[spec.model.activation]
-        names = [f"hidden{i}" for i in range(spec.model.depth)] + ["head"]
+        m = spec.model
+        assert isinstance(m, MLP)
+        self.spec, self.m, self.act = spec, m, models.ACT[m.activation]
+        self.names = [f"hidden{i}" for i in range(m.depth)] + ["head"]
 
-        def stack(key: str) -> torch.nn.Parameter:
-            return torch.nn.Parameter(torch.from_numpy(np.stack([w[key] for w in w0s])))
+        def stack(key: str) -> torch.Tensor:
+            return torch.from_numpy(np.ascontiguousarray(np.stack([w[key] for w in w0s])))
 
-        self.kernels = [stack(f"{n}/kernel") for n in names]  # (S, in, out)
-        self.biases = [stack(f"{n}/bias") for n in names]  # (S, out)
-        self.names = names
+        def param(key: str) -> torch.nn.Parameter:
+            return torch.nn.Parameter(stack(key))
+
+        self.kernels = [param(f"{n}/kernel") for n in self.names]  # (S, in, out)
+        self.biases = [param(f"{n}/bias") for n in self.names]  # (S, out)
+        norm = m.norm != "none"
+        self.gammas = [param(f"norm{i}/gamma") for i in range(m.depth)] if norm else []
+        self.betas = [param(f"norm{i}/beta") for i in range(m.depth)] if norm else []
+        batch = m.norm == "batch"
+        self.means = [stack(f"norm{i}/mean") for i in range(m.depth)] if batch else []  # buffers
+        self.vars = [stack(f"norm{i}/var") for i in range(m.depth)] if batch else []
+        # highway gates of hidden layers 1..depth-1: gate_k[i - 1] belongs to layer i
+        self.gate_k = [param(f"gate{i}/kernel") for i in range(1, m.depth)] if m.highway else []
+        self.gate_b = [param(f"gate{i}/bias") for i in range(1, m.depth)] if m.highway else []
         params = [p for pair in zip(self.kernels, self.biases, strict=True) for p in pair]
+        params += self.gammas + self.betas + self.gate_k + self.gate_b
         self.opt = optim.make_optimizer(spec.optimizer, params)
 
-    def _forward(self, x: torch.Tensor) -> torch.Tensor:
-        """x (S, b, in) -> outputs (S, b, k); baddbmm = per-seed x @ W + b."""
-        h = x
-        for w, b in zip(self.kernels[:-1], self.biases[:-1], strict=True):
-            h = self.act(torch.baddbmm(b.unsqueeze(1), h, w))
-        return torch.baddbmm(self.biases[-1].unsqueeze(1), h, self.kernels[-1])
+    def _norm(self, i: int, z: torch.Tensor, training: bool, sel: slice) -> torch.Tensor:
+        m = self.m
+        if m.norm == "layer":  # F.layer_norm's (x - mean) * rstd, then this seed's gamma, beta
+            out = F.layer_norm(z, (z.shape[-1],), None, None, m.norm_eps)
+            return out * self.gammas[i][sel].unsqueeze(1) + self.betas[i][sel].unsqueeze(1)
+        n_seeds, b, u = z.shape
+        flat = z.transpose(0, 1).reshape(b, n_seeds * u)  # channel s * u + j = unit j of seed s
+        out = F.batch_norm(
+            flat,
+            self.means[i][sel].view(-1),  # views: F.batch_norm updates the stacked buffers in place
+            self.vars[i][sel].view(-1),
+            self.gammas[i][sel].reshape(-1),
+            self.betas[i][sel].reshape(-1),
+            training,
+            m.bn_momentum,
+            m.norm_eps,
+        )
+        return out.reshape(b, n_seeds, u).transpose(0, 1)
 
-    def step(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def _forward(
+        self,
+        x: torch.Tensor,
+        training: bool,
+        keep: list[torch.Tensor] | None = None,
+        sel: slice = slice(None),
+    ) -> torch.Tensor:
+        """x (S, b, in) -> outputs (S, b, k), `MLPNet.forward` per seed (baddbmm = per-seed
+        x @ W + b); `sel` picks the seeds (all, or one as s:s+1)."""
+        m, act = self.m, self.act
+        h = x
+        for i in range(m.depth):
+            z = torch.baddbmm(self.biases[i][sel].unsqueeze(1), h, self.kernels[i][sel])
+            if m.norm == "none":
+                z = act(z)
+            elif m.norm_position == "before":
+                z = act(self._norm(i, z, training, sel))
+            else:
+                z = self._norm(i, act(z), training, sel)
+            if keep is not None:
+                keep.append(z)
+            if m.highway and i > 0:
+                gate = torch.baddbmm(self.gate_b[i - 1][sel].unsqueeze(1), h, self.gate_k[i - 1][sel])
+                t = torch.sigmoid(gate)  # transform gate; carry = 1 - t
+                h = t * z + (1.0 - t) * h
+            else:
+                h = h + z if m.residual and i > 0 else z
+        return torch.baddbmm(self.biases[-1][sel].unsqueeze(1), h, self.kernels[-1][sel])
+
+    def _losses(self, x: np.ndarray, y: np.ndarray, keep: list[torch.Tensor] | None = None) -> torch.Tensor:
+        """Train-mode per-seed losses (S,), as `TorchEngine._loss` per seed."""
         t = self.spec.training
-        self.opt.zero_grad(set_to_none=True)
         per = losses.per_example(
-            self._forward(torch.from_numpy(x)), torch.from_numpy(y), self.spec.model.head
+            self._forward(torch.from_numpy(x), True, keep), torch.from_numpy(y), self.spec.model.head
         )
         per_seed = per.sum(dim=1) if t.loss_reduction == "sum" else per.mean(dim=1)  # (S,)
         if t.l2:
             per_seed = per_seed + 0.5 * t.l2 * sum((k**2).sum(dim=(1, 2)) for k in self.kernels)
+        return per_seed
+
+    def step(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        self.opt.zero_grad(set_to_none=True)
+        per_seed = self._losses(x, y)
         per_seed.sum().backward()  # d(sum_s L_s)/dW_s = dL_s/dW_s: each seed gets its own gradient
         self.opt.step()
         out: np.ndarray = per_seed.detach().numpy()
@@ -57,23 +126,40 @@ class StackedMLP:
 
     def outputs(self, x: np.ndarray) -> np.ndarray:
         with torch.no_grad():
-            out: np.ndarray = self._forward(torch.from_numpy(x)).numpy()
+            out: np.ndarray = self._forward(torch.from_numpy(x), False).numpy()
         return out
 
     def outputs_one(self, s: int, x: np.ndarray) -> np.ndarray:
         with torch.no_grad():
-            h = torch.from_numpy(x)  # (n, in)
-            for w, b in zip(self.kernels[:-1], self.biases[:-1], strict=True):
-                h = self.act(torch.addmm(b[s], h, w[s]))
-            out: np.ndarray = torch.addmm(self.biases[-1][s], h, self.kernels[-1][s]).numpy()
+            out: np.ndarray = self._forward(torch.from_numpy(x)[None], False, sel=slice(s, s + 1))[0].numpy()
         return out
 
+    def grad_norms(self, x: np.ndarray, y: np.ndarray) -> list[list[float]]:
+        grads = torch.autograd.grad(self._losses(x, y).sum(), self.kernels)
+        return [[float(g[s].norm()) for g in grads] for s in range(x.shape[0])]
+
+    def act_grad_vars(self, x: np.ndarray, y: np.ndarray) -> list[list[float]]:
+        keep: list[torch.Tensor] = []
+        grads = torch.autograd.grad(self._losses(x, y, keep).sum(), keep)
+        return [[float(g[s].var(unbiased=False)) for g in grads] for s in range(x.shape[0])]
+
+    def activations(self, x: np.ndarray) -> list[list[np.ndarray]]:
+        keep: list[torch.Tensor] = []
+        with torch.no_grad():
+            self._forward(torch.from_numpy(x), False, keep)
+        return [[a[s].numpy() for a in keep] for s in range(x.shape[0])]
+
     def export(self, s: int) -> dict[str, np.ndarray]:
-        out = {}
+        out: dict[str, torch.Tensor] = {}
         for n, w, b in zip(self.names, self.kernels, self.biases, strict=True):
-            out[f"{n}/kernel"] = w[s].detach().numpy().copy()
-            out[f"{n}/bias"] = b[s].detach().numpy().copy()
-        return out
+            out[f"{n}/kernel"], out[f"{n}/bias"] = w[s], b[s]
+        for i, (g, b) in enumerate(zip(self.gammas, self.betas, strict=True)):
+            out[f"norm{i}/gamma"], out[f"norm{i}/beta"] = g[s], b[s]
+        for i, (mean, var) in enumerate(zip(self.means, self.vars, strict=True)):
+            out[f"norm{i}/mean"], out[f"norm{i}/var"] = mean[s], var[s]
+        for i, (k, b) in enumerate(zip(self.gate_k, self.gate_b, strict=True), start=1):
+            out[f"gate{i}/kernel"], out[f"gate{i}/bias"] = k[s], b[s]
+        return {k: v.detach().numpy().copy() for k, v in out.items()}
 
     def set_lr(self, lr: float) -> None:
         for group in self.opt.param_groups:

@@ -21,16 +21,12 @@ BASE = TrialSpec(data=Data("digits", n_train=100), model=MLP(depth=1, width=8), 
     [
         ({"model": MLP(dropout=0.5)}, "dropout"),
         ({"model": MLP(input_dropout=0.2)}, "dropout"),
-        ({"model": MLP(norm="batch")}, "normalisation"),
-        ({"model": MLP(residual=True)}, "residual"),
         ({"model": CNN()}, "family 'cnn'"),
         ({"experiment": "timing"}, "experiment"),
         ({"training": Training(early_stopping=EarlyStopping())}, "early stopping"),
-        ({"training": Training(target=("train/loss", 0.1))}, "target"),
         ({"training": Training(max_norm=3.0)}, "max_norm"),
         ({"optimizer": Optimizer(backstitch=0.3)}, "backstitch"),
         ({"optimizer": Optimizer(defaults="framework")}, "framework-default"),
-        ({"probes": Probes(grad_norms_at=(0,))}, "per-step probes"),
     ],
 )
 def test_ineligible_specs_say_why(change: dict[str, object], says: str) -> None:
@@ -55,6 +51,14 @@ def test_plain_mlp_specs_are_eligible() -> None:
         probes=Probes(weight_change=True, weight_norms=True, curve_stats=True),
     )
     assert seedbatch.reason_not_batchable(wide) is None
+    for model in (
+        MLP(norm="batch"),
+        MLP(norm="batch", norm_position="after"),
+        MLP(norm="layer"),
+        MLP(depth=3, residual=True),
+        MLP(depth=3, highway=True, norm="batch"),
+    ):
+        assert seedbatch.reason_not_batchable(dataclasses.replace(BASE, model=model)) is None
 
 
 def test_splits_of_different_shapes_do_not_stack() -> None:
@@ -85,13 +89,22 @@ class Scripted:
         return _loss(self.pos, self.n)
 
     def outputs(self, x: np.ndarray) -> np.ndarray:  # (n, k), depends on the data and the update count
-        return np.outer(x[:, 0], np.arange(self.k)) * 0.01 * (self.n + self.pos) * self.lr
+        return np.outer(x.mean(axis=1) - 0.3, np.arange(self.k)) * self.lr / (self.n + self.pos + 1)
 
     def export(self) -> dict[str, np.ndarray]:
         return {"w": np.full(3, float(self.n + self.pos))}
 
     def set_lr(self, lr: float) -> None:
         self.lr = lr
+
+    def grad_norms(self, x: np.ndarray, y: np.ndarray) -> list[float]:  # scripted probes
+        return [float(x[0, 1] + self.n), float(y[0] + self.pos + 1)]
+
+    def act_grad_vars(self, x: np.ndarray, y: np.ndarray) -> list[float]:
+        return [float(self.n + 1), float(x.shape[0] + self.pos + 1)]
+
+    def activations(self, x: np.ndarray) -> list[np.ndarray]:
+        return [x[:, :3] * self.n]
 
 
 class ScriptedStack:
@@ -117,7 +130,22 @@ class ScriptedStack:
         for e in self.engines:
             e.set_lr(lr)
 
+    def grad_norms(self, x: np.ndarray, y: np.ndarray) -> list[list[float]]:
+        return [e.grad_norms(xi, yi) for e, xi, yi in zip(self.engines, x, y, strict=True)]
 
+    def act_grad_vars(self, x: np.ndarray, y: np.ndarray) -> list[list[float]]:
+        return [e.act_grad_vars(xi, yi) for e, xi, yi in zip(self.engines, x, y, strict=True)]
+
+    def activations(self, x: np.ndarray) -> list[list[np.ndarray]]:
+        return [e.activations(xi) for e, xi in zip(self.engines, x, strict=True)]
+
+
+AT = (0, 4, 7, -1)  # seed 1 diverges at update 5 (no probe at 7 or the end), seed 2 at 9
+
+
+@pytest.mark.parametrize(
+    "probes", [Probes(), Probes(grad_norms_at=AT, activation_stats_at=AT, act_grad_var_at=AT, probe_batch=20)]
+)
 @pytest.mark.parametrize(
     "training",
     [
@@ -125,10 +153,15 @@ class ScriptedStack:
         Training(epochs=4, batch_size=30, eval_every=3),
         Training(epochs=4, batch_size=25, max_steps=8, schedule="step"),
         Training(epochs=3, batch_size=25, max_steps=4),
+        # targets: reached at steps 2, 4, 6; reached by seed 0 only (1 and 2 diverge first); by none
+        Training(epochs=4, batch_size=30, eval_every=2, target=("train/loss", 2.32), target_loss=2.3),
+        Training(epochs=4, batch_size=25, target=("train/loss", 2.3), target_loss=2.31),
+        Training(epochs=4, batch_size=25, max_steps=8, target=("train/loss", 2.2), target_loss=2.2),
     ],
 )
-def test_batched_bookkeeping_equals_the_sequential_loop(training: Training) -> None:
-    spec = dataclasses.replace(BASE, training=training, probes=Probes(weight_change=True, curve_stats=True))
+def test_batched_bookkeeping_equals_the_sequential_loop(training: Training, probes: Probes) -> None:
+    probes = dataclasses.replace(probes, weight_change=True, curve_stats=True)
+    spec = dataclasses.replace(BASE, training=training, probes=probes)
     seeds = [5, 6, 7]
     splits = [data.load(spec.data, s, "float64") for s in seeds]
     k = splits[0].n_outputs
@@ -138,7 +171,29 @@ def test_batched_bookkeeping_equals_the_sequential_loop(training: Training) -> N
         want = loop.train(spec, seed, split, Scripted(pos, k), w0)  # type: ignore[arg-type]
         assert batched["diverged"] == want["diverged"]
         assert batched["curves"] == want["curves"]
+        # target/step_s is a timing: the seed's share of the stack's step time, not its own
+        assert (batched["metrics"].pop("target/step_s", None) is None) == (
+            want["metrics"].pop("target/step_s", None) is None
+        )
         np.testing.assert_equal(batched["metrics"], want["metrics"])  # NaN-aware
+    if training.target is not None:  # reached at the seed's step, or censored at its last step
+        found = [(r["metrics"]["target/reached"], r["metrics"]["target/steps"]) for r in got]
+        assert (
+            found
+            == {2.32: [(1, 2), (1, 4), (1, 6)], 2.3: [(1, 4), (0, 5), (0, 9)], 2.2: [(0, 8), (0, 5), (0, 8)]}[
+                training.target[1]
+            ]
+        )
+        to_target = [r["metrics"].get("train/steps_to_target") for r in got]  # none for diverged seeds
+        assert (
+            to_target == {2.32: [4, None, None], 2.3: [4, None, None], 2.2: [9, None, 9]}[training.target[1]]
+        )
+    if probes.grad_norms_at and training.max_steps is None:  # no probe after a seed's divergence
+        assert [[f"probe/grad_norm/layer0@{at}" in r["metrics"] for at in (4, 7, "end")] for r in got] == [
+            [True, True, True],
+            [True, False, False],
+            [True, True, False],
+        ]
     if training.max_steps is None:  # seed 1 diverged at update 5, seed 2 at 9, seed 0 ran to the end
         assert [r["diverged"] for r in got] == [False, True, True]
         assert [r["metrics"]["train/steps"] for r in got][1:] == [5.0, 9.0]
