@@ -18,7 +18,7 @@ import tensorflow as tf
 from impls import seedbatch
 from impls.spec import MLP, TrialSpec
 from impls.tf_impl import losses, models, optim
-from impls.tf_impl.train import env, pin_threads
+from impls.tf_impl.train import concrete, env, pin_threads
 
 _STACKS: dict[tuple[Any, ...], StackedMLP] = {}
 
@@ -153,8 +153,11 @@ class StackedMLP:
         def outputs_one(s: tf.Tensor, x: tf.Tensor) -> tf.Tensor:  # x (n, in) -> (n, k), seed s alone
             return forward(x[None], False, sel=slice(s, s + 1))[0]
 
-        self._step, self._outputs, self._outputs_one = step, outputs, outputs_one
-        self._grad_norms, self._act_grad_vars, self._activations = grad_norms, act_grad_vars, activations
+        # through their concrete functions, as train.TFEngine does (same graphs, less per call)
+        self._step, self._outputs, self._outputs_one = map(concrete, (step, outputs, outputs_one))
+        self._grad_norms, self._act_grad_vars, self._activations = map(
+            concrete, (grad_norms, act_grad_vars, activations)
+        )
 
     def _named(self) -> dict[str, tf.Variable]:
         out = {}

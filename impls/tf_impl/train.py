@@ -50,7 +50,7 @@ def max_norm(kernels: list[tf.Variable], c: float) -> None:
         k.assign(k * tf.where(norm > c, c / (norm + 1e-7), tf.ones_like(norm)))
 
 
-def _concrete(fn: Any) -> Any:
+def concrete(fn: Any) -> Any:
     """`fn` (a tf.function with an input signature) called through its concrete function, traced
     on the first call."""
     traced: list[Any] = []
@@ -144,11 +144,9 @@ class TFEngine:
         # Called through their concrete functions: the same graphs, without tf.function's
         # per-call signature matching (~1 ms a call, as much as a small model's whole step).
         # Each is traced when first used (a probe or experiment may never need it).
-        self._step = _concrete(step)
-        self._grad_norms, self._act_grad_vars, self._grads = map(
-            _concrete, (grad_norms, act_grad_vars, grads)
-        )
-        self._outputs, self._acts = _concrete(outputs), _concrete(activations)
+        self._step = concrete(step)
+        self._grad_norms, self._act_grad_vars, self._grads = map(concrete, (grad_norms, act_grad_vars, grads))
+        self._outputs, self._acts = concrete(outputs), concrete(activations)
 
     def reset(self, weights: dict[str, np.ndarray], seed: int, spec: TrialSpec | None = None) -> None:
         """New initial weights, optimiser state, lr and dropout seed for `spec` (default: the spec

@@ -11,7 +11,7 @@ from torch.nn import functional as F
 
 from impls import seedbatch
 from impls.spec import MLP, TrialSpec
-from impls.torch_impl import losses, models, optim
+from impls.torch_impl import device, losses, models, optim
 from impls.torch_impl.train import env, pin_threads
 
 
@@ -37,7 +37,7 @@ class StackedMLP:
         self.names = [f"hidden{i}" for i in range(m.depth)] + ["head"]
 
         def stack(key: str) -> torch.Tensor:
-            return torch.from_numpy(np.ascontiguousarray(np.stack([w[key] for w in w0s])))
+            return device.tensor(np.ascontiguousarray(np.stack([w[key] for w in w0s])))
 
         def param(key: str) -> torch.nn.Parameter:
             return torch.nn.Parameter(stack(key))
@@ -109,7 +109,7 @@ class StackedMLP:
         """Train-mode per-seed losses (S,), as `TorchEngine._loss` per seed."""
         t = self.spec.training
         per = losses.per_example(
-            self._forward(torch.from_numpy(x), True, keep), torch.from_numpy(y), self.spec.model.head
+            self._forward(device.tensor(x), True, keep), device.tensor(y), self.spec.model.head
         )
         per_seed = per.sum(dim=1) if t.loss_reduction == "sum" else per.mean(dim=1)  # (S,)
         if t.l2:
@@ -121,18 +121,15 @@ class StackedMLP:
         per_seed = self._losses(x, y)
         per_seed.sum().backward()  # d(sum_s L_s)/dW_s = dL_s/dW_s: each seed gets its own gradient
         self.opt.step()
-        out: np.ndarray = per_seed.detach().numpy()
-        return out
+        return device.numpy(per_seed)
 
     def outputs(self, x: np.ndarray) -> np.ndarray:
         with torch.no_grad():
-            out: np.ndarray = self._forward(torch.from_numpy(x), False).numpy()
-        return out
+            return device.numpy(self._forward(device.tensor(x), False))
 
     def outputs_one(self, s: int, x: np.ndarray) -> np.ndarray:
         with torch.no_grad():
-            out: np.ndarray = self._forward(torch.from_numpy(x)[None], False, sel=slice(s, s + 1))[0].numpy()
-        return out
+            return device.numpy(self._forward(device.tensor(x)[None], False, sel=slice(s, s + 1))[0])
 
     def grad_norms(self, x: np.ndarray, y: np.ndarray) -> list[list[float]]:
         grads = torch.autograd.grad(self._losses(x, y).sum(), self.kernels)
@@ -146,8 +143,8 @@ class StackedMLP:
     def activations(self, x: np.ndarray) -> list[list[np.ndarray]]:
         keep: list[torch.Tensor] = []
         with torch.no_grad():
-            self._forward(torch.from_numpy(x), False, keep)
-        return [[a[s].numpy() for a in keep] for s in range(x.shape[0])]
+            self._forward(device.tensor(x), False, keep)
+        return [[device.numpy(a[s]) for a in keep] for s in range(x.shape[0])]
 
     def export(self, s: int) -> dict[str, np.ndarray]:
         out: dict[str, torch.Tensor] = {}
@@ -159,7 +156,7 @@ class StackedMLP:
             out[f"norm{i}/mean"], out[f"norm{i}/var"] = mean[s], var[s]
         for i, (k, b) in enumerate(zip(self.gate_k, self.gate_b, strict=True), start=1):
             out[f"gate{i}/kernel"], out[f"gate{i}/bias"] = k[s], b[s]
-        return {k: v.detach().numpy().copy() for k, v in out.items()}
+        return {k: device.numpy(v).copy() for k, v in out.items()}
 
     def set_lr(self, lr: float) -> None:
         for group in self.opt.param_groups:
