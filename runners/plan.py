@@ -11,7 +11,7 @@ from typing import Any
 
 from claims import Claim, Expect, Selector, points, trial_id, trial_seed
 from impls.seedbatch import reason_not_batchable  # framework-free
-from impls.spec import TrialSpec
+from impls.spec import MLP, TrialSpec
 from runners.store import point_json
 
 IMPLS = Path(__file__).resolve().parent.parent / "impls"
@@ -58,12 +58,31 @@ class Plan:
         groups = self.groups()
         known = sorted(seconds.values())
         typical = known[len(known) // 2] if known else 1.0
+        # Conditions never run: the median condition, scaled within their claim by model size
+        # (`size_hint`), so a cold sweep of one claim still starts its deep nets first.
+        hints: dict[str, list[float]] = {}
+        for g in groups:
+            hints.setdefault(g[0].claim, []).append(size_hint(g[0].spec))
 
         def cost(g: list[Trial]) -> float:
             t = g[0]
-            return len(g) * seconds.get((t.claim, t.framework, point_json(t.point)), typical)
+            stored = seconds.get((t.claim, t.framework, point_json(t.point)))
+            if stored is not None:
+                return len(g) * stored
+            claim = sorted(hints[t.claim])
+            return len(g) * typical * size_hint(t.spec) / claim[len(claim) // 2]
 
         return sorted(groups, key=cost, reverse=True)  # stable: ties keep the claims' order
+
+
+def size_hint(spec: TrialSpec) -> float:
+    """A rough relative cost of training `spec`: weights x epochs (x the lr-tuning runs) for MLPs,
+    1 for anything else. Only compared within one claim; never part of a result."""
+    m, t = spec.model, spec.training
+    if not isinstance(m, MLP):
+        return 1.0
+    weights = m.width * m.width * max(m.depth - 1, 0) * (2 if m.highway else 1) + m.width * 64
+    return float(weights * max(t.epochs, 1) * (1 + len(t.tuning.lrs) if t.tuning else 1))
 
 
 @cache

@@ -207,3 +207,17 @@ def test_the_sweeps_tail_goes_one_seed_per_task_but_seed_batches_stay_whole() ->
     assert [t.id for task in tasks for t in task] == [t.id for t in plan.todo]  # each trial once, in order
     batch = [[dataclasses.replace(t, mode="seedbatch") for t in plan.todo[:5]]]
     assert len(next_task(batch, cpus=2)) == 5
+
+
+def test_a_cold_sweep_starts_a_claims_biggest_nets_first() -> None:
+    from claims import discover
+    from runners.plan import Plan, expand
+
+    reg = discover(entry_points_too=False)
+    plan = Plan()
+    plan.todo = expand(reg.claims["highway-vs-residual"], "quick")
+    order = plan.longest_first({})  # nothing stored: no history to go by
+    first = {(g[0].point["skip"], g[0].point["depth"]) for g in order[:2]}
+    assert first == {("highway", max(t.point["depth"] for t in plan.todo))}  # both frameworks
+    depths = [g[0].point["depth"] for g in order]
+    assert depths == sorted(depths, reverse=True)
