@@ -6,8 +6,8 @@ its own GPU memory, see runners/gpu.py) into a throw-away store, while a sampler
 `nvidia-smi` for the card's memory in use and utilisation. Then, unless --no-cpu, the same trials
 with no GPU, for the throughput ratio. Prints, per run: trials, wall seconds, trials per second,
 peak GPU memory (MiB, whole card), mean utilisation, failures (out-of-memory named), and which
-device each framework's trials recorded (`env.device`: TF places ops on a visible GPU itself;
-torch trials record "cpu" until the torch engine moves tensors to CUDA).
+device each framework's trials recorded (`env.device`: "gpu" for TF, which places ops on a
+visible GPU itself; "cuda" for torch, whose trials move to CUDA when granted a share).
 
     python benchmarks/gpu_packing.py [--profile full] [--gpus-per-trial 0.25] [--claim NAME ...]
                                      [--seeds N] [--no-cpu]
