@@ -81,6 +81,8 @@ def size_hint(spec: TrialSpec) -> float:
     m, t = spec.model, spec.training
     if not isinstance(m, MLP):
         return 1.0
+    # hidden-to-hidden weights (twice that with highway gates) plus a first layer of 64 inputs,
+    # a stand-in for the data's width, which the conditions of one claim share
     weights = m.width * m.width * max(m.depth - 1, 0) * (2 if m.highway else 1) + m.width * 64
     return float(weights * max(t.epochs, 1) * (1 + len(t.tuning.lrs) if t.tuning else 1))
 
