@@ -137,7 +137,7 @@ def expand(
             if selector and not selector.matches(point):
                 continue
             spec = claim.spec(dict(point), profile)
-            how = mode if mode == "sequential" or reason_not_batchable(spec) is None else "sequential"
+            how = "seedbatch" if mode == "seedbatch" and reason_not_batchable(spec) is None else "sequential"
             code = codes[how]
             for i in range(n_seeds or cls.seeds[profile]):
                 out.append(
