@@ -160,6 +160,23 @@ class EarlyStopper:
         }
 
 
+def probe_indices(seed: int, n_train: int, k: int) -> np.ndarray:
+    """The training rows (k,) of a seed's probe batch: the same for the whole run, and the same
+    in both frameworks and both execution modes."""
+    return np.random.default_rng([seed & 0xFFFFFFFFFFFF, 11]).permutation(n_train)[:k]
+
+
+def target_metrics(step: int, n_per_epoch: int, reached: bool, step_s: float) -> dict[str, float]:
+    """`training.target`'s metrics: the first evaluation step at or below the threshold (reached)
+    or the last step (censored), and the seconds spent in updates until then."""
+    return {
+        "target/steps": float(step),
+        "target/epochs": step / n_per_epoch,
+        "target/reached": float(reached),
+        "target/step_s": step_s,
+    }
+
+
 def train(
     spec: TrialSpec,
     seed: int,
@@ -172,9 +189,7 @@ def train(
     there (e.g. at a target reconstruction error). Without it the loop runs the full budget."""
     t, probes, head = spec.training, spec.probes, spec.model.head
     order = data.batches(len(split.x_train), t.batch_size, t.epochs, seed, t.drop_last)
-    probe_idx = np.random.default_rng([seed & 0xFFFFFFFFFFFF, 11]).permutation(len(split.x_train))[
-        : probes.probe_batch
-    ]
+    probe_idx = probe_indices(seed, len(split.x_train), probes.probe_batch)
     px, py = split.x_train[probe_idx], split.y_train[probe_idx]
     found: dict[str, float] = {}
     curves: dict[str, list[list[float]]] = {}
@@ -211,10 +226,7 @@ def train(
         if t.target is not None and "target/steps" not in found:
             value = scores.get(t.target[0], math.inf)
             if value <= t.target[1]:
-                found.update(
-                    {"target/steps": float(step), "target/epochs": step / n_per_epoch, "target/reached": 1.0}
-                )
-                found["target/step_s"] = step_s
+                found.update(target_metrics(step, n_per_epoch, True, step_s))
         return scores
 
     stopper = EarlyStopper(t.early_stopping, engine) if t.early_stopping else None
@@ -273,10 +285,7 @@ def train(
     if t.target_loss is not None and not diverged:
         final["train/steps_to_target"] = float(reached[0] if reached else step + 1)
     if t.target is not None and "target/steps" not in found:  # censored: never reached
-        final.update(
-            {"target/steps": float(step), "target/epochs": step / n_per_epoch, "target/reached": 0.0}
-        )
-        final["target/step_s"] = step_s
+        final.update(target_metrics(step, n_per_epoch, False, step_s))
     if epoch_losses:
         final["train/epoch_loss"] = float(np.mean(epoch_losses))
     return {

@@ -203,10 +203,8 @@ def train(
     rows = np.arange(n_seeds)[:, None]  # xs[rows, idx] gathers each seed's own batch: (S, b, in)
     state = [_Seed(split) for split in splits]
     # each seed's probe batch, drawn as `loop.train` draws it
-    probe_idx = np.stack([
-        np.random.default_rng([seed & 0xFFFFFFFFFFFF, 11]).permutation(len(s.x_train))[: probes.probe_batch]
-        for seed, s in zip(seeds, splits, strict=True)
-    ])  # fmt: skip
+    probe_idx = np.stack([loop.probe_indices(seed, len(s.x_train), probes.probe_batch)
+                          for seed, s in zip(seeds, splits, strict=True)])  # fmt: skip
     px, py = xs[rows, probe_idx], ys[rows, probe_idx]
 
     def probe(step: int, which: list[int], label: int | str | None = None) -> None:
@@ -255,7 +253,7 @@ def train(
                 and "target/steps" not in seed.found
                 and got.get(metric, math.inf) <= threshold
             ):
-                seed.found.update(_target(step, n_per_epoch, 1.0, seed.step_s))
+                seed.found.update(loop.target_metrics(step, n_per_epoch, True, seed.step_s))
             scores.append(got)
         return scores
 
@@ -314,15 +312,6 @@ def train(
     ]
 
 
-def _target(step: int, n_per_epoch: int, reached: float, step_s: float) -> dict[str, float]:
-    return {
-        "target/steps": float(step),
-        "target/epochs": step / n_per_epoch,
-        "target/reached": reached,
-        "target/step_s": step_s,
-    }
-
-
 def _result(
     spec: TrialSpec,
     seed: _Seed,
@@ -345,7 +334,7 @@ def _result(
     if t.target_loss is not None and not seed.diverged:
         final["train/steps_to_target"] = float(seed.reached[0] if seed.reached else seed.step + 1)
     if t.target is not None and "target/steps" not in seed.found:  # censored: never reached
-        final.update(_target(seed.step, n_per_epoch, 0.0, seed.step_s))
+        final.update(loop.target_metrics(seed.step, n_per_epoch, False, seed.step_s))
     if seed.epoch_losses:
         final["train/epoch_loss"] = float(np.mean(seed.epoch_losses))
     return {

@@ -1,10 +1,13 @@
 """Peak memory of one training update, measured in a fresh process (protocol: impls.measure.peak_memory).
-RSS rather than an allocator counter: on CPU neither torch nor TF exposes an allocator peak."""
+RSS rather than an allocator counter: on CPU neither torch nor TF exposes an allocator peak.
+`train` is imported here, not in `child`, so that a zygote importing this module (impls.zygote)
+has the framework loaded before it forks each arm's process."""
 
 from typing import Any
 
 from impls import measure
 from impls.spec import TrialSpec
+from impls.tf_impl import train
 
 
 def run(spec: TrialSpec, seed: int, threads: int) -> dict[str, Any]:
@@ -12,7 +15,5 @@ def run(spec: TrialSpec, seed: int, threads: int) -> dict[str, Any]:
 
 
 def child(payload: tuple[TrialSpec, int]) -> dict[str, float]:
-    from impls.tf_impl import train
-
     train.pin_threads(1)
     return measure.memory_child(payload[0], payload[1], train)
