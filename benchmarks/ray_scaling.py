@@ -7,7 +7,7 @@
    split with no load balancing): what two plain processes get from the two cores; the suite's
    2-worker time is shown against it too.
 
-    python benchmarks/ray_scaling.py [CLAIM] [--profile quick]
+    python benchmarks/ray_scaling.py [CLAIM] [--profile quick] [--rounds N]
 
 Both sides pay their own process start-up costs (framework import, TF tracing), as a user would.
 """
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -94,12 +95,24 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("claim", nargs="?", default="relu-resists-vanishing")
     p.add_argument("--profile", default="quick")
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="repeat the four runs in turn; medians and per-round ratios printed",
+    )
     a = p.parse_args()
-    hand = hand_loop_time(a.claim, a.profile)
-    hand2 = hand_loop_time(a.claim, a.profile, procs=2)
-    one = sweep_time(a.claim, a.profile, 1)
-    two = sweep_time(a.claim, a.profile, 2)
-    print(f"study: {a.claim} [{a.profile}], cpus on this machine: {os.cpu_count()}")
+    # the VM drifts by ~10% within minutes: with --rounds, each round runs all four in turn, so a
+    # slow spell falls on every arm of that round, and the ratios are read per round
+    runs: dict[str, list[float]] = {"hand": [], "hand2": [], "one": [], "two": []}
+    for _ in range(a.rounds):
+        runs["hand"].append(hand_loop_time(a.claim, a.profile))
+        runs["hand2"].append(hand_loop_time(a.claim, a.profile, procs=2))
+        runs["one"].append(sweep_time(a.claim, a.profile, 1))
+        runs["two"].append(sweep_time(a.claim, a.profile, 2))
+    hand, hand2, one, two = (statistics.median(runs[k]) for k in ("hand", "hand2", "one", "two"))
+    rounds = f", median of {a.rounds} rounds" if a.rounds > 1 else ""
+    print(f"study: {a.claim} [{a.profile}], cpus on this machine: {os.cpu_count()}{rounds}")
     print(f"hand-written loop (1 process):  {hand:7.1f} s")
     print(f"suite, Ray, 1 worker:           {one:7.1f} s   suite/loop = {one / hand:.2f}  (target <= 1.10)")
     print(
@@ -110,6 +123,13 @@ def main() -> None:
         f"suite, Ray, 2 workers:          {two:7.1f} s   speed-up 2 vs 1 = {one / two:.2f}  (target >= 1.8)"
         f"   suite(2)/loop = {two / hand:.2f}  (target <= 0.6)   suite(2)/loop(2) = {two / hand2:.2f}"
     )
+    if a.rounds > 1:
+        for i in range(a.rounds):
+            h, o, t = runs["hand"][i], runs["one"][i], runs["two"][i]
+            print(
+                f"round {i + 1}: loop {h:.1f} s, 1 worker {o:.1f} s, 2 workers {t:.1f} s: "
+                f"suite/loop {o / h:.2f}, 2 vs 1 {o / t:.2f}, suite(2)/loop {t / h:.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from runners.backends import RayBackend
 from runners.cli import main
 from runners.store import Store
 from runners.sweep import run_sweep
-from tests.conftest import write_claim
+from tests.conftest import TINY_CLAIM, write_claim
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.ray, pytest.mark.frameworks]
@@ -125,49 +125,101 @@ def test_a_dying_worker_is_retried_then_failed_and_the_rest_finishes(
     assert [r.status for r in rows if r.claim == "tiny-claim"] == ["ok"] * 4
 
 
-def test_driver_killed_mid_sweep_then_resumed(tmp_path: Path, claims_dir: Path) -> None:
-    db = tmp_path / "s.db"
-    args = [
+SLOW_CLAIM = TINY_CLAIM.replace("epochs=1", "epochs=60").replace('"quick": 2', '"quick": 4')
+
+
+def _run_args(db: Path, claims_dir: Path, claim: str, profile: str, backend: str) -> list[str]:
+    return [
         "--store",
         str(db),
         "--claims-dir",
         str(claims_dir),
         "run",
-        "tiny-claim",
+        claim,
         "--profile",
-        "quick",
+        profile,
         "--backend",
-        "local",
+        backend,
     ]
+
+
+def _wait_for_trials(db: Path, n: int, proc: subprocess.Popen[bytes], timeout: float = 240) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None and (not db.exists() or len(Store(db).trials()) < n):
+        time.sleep(0.5)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
+
+
+@pytest.mark.parametrize("backend", ["local", "ray"])
+def test_driver_killed_mid_sweep_then_resumed(tmp_path: Path, claims_dir: Path, backend: str) -> None:
+    write_claim(claims_dir, "slow-claim", body=SLOW_CLAIM.format(name="slow-claim", n_train=200))
+    db = tmp_path / "s.db"
+    args = _run_args(db, claims_dir, "slow-claim", "quick", backend)
+    # its own session: SIGKILL to the group takes the driver and the Ray it started, as a crash would
     proc = subprocess.Popen(
         _cli(args), cwd=ROOT, env=_env(), stderr=subprocess.DEVNULL, start_new_session=True
     )
-    deadline = time.time() + 240
-    while time.time() < deadline and (not db.exists() or len(Store(db).trials()) < 2):
-        time.sleep(0.5)
+    _wait_for_trials(db, 2, proc)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     before = len(Store(db).trials())
-    assert 2 <= before < 8
+    assert 2 <= before < 16
     subprocess.run(_cli(args), cwd=ROOT, env=_env(), check=True, capture_output=True, timeout=300)
-    ids = [r.id for r in Store(db).trials()]
-    assert len(ids) == len(set(ids)) == 8
+    rows = Store(db).trials()
+    assert len(rows) == len({r.id for r in rows}) == 16 and {r.status for r in rows} == {"ok"}
 
 
-def test_two_runs_at_once_on_one_store(tmp_path: Path, claims_dir: Path) -> None:
+def test_ctrl_c_stops_a_ray_sweep_cleanly_and_the_next_run_resumes(tmp_path: Path, claims_dir: Path) -> None:
+    write_claim(claims_dir, "slow-claim", body=SLOW_CLAIM.format(name="slow-claim", n_train=200))
     db = tmp_path / "s.db"
-    args = [
-        "--store",
-        str(db),
-        "--claims-dir",
-        str(claims_dir),
-        "run",
-        "tiny-claim",
-        "--profile",
-        "smoke",
-        "--backend",
-        "local",
-    ]
+    args = _run_args(db, claims_dir, "slow-claim", "quick", "ray")
+    proc = subprocess.Popen(_cli(args), cwd=ROOT, env=_env(), stderr=subprocess.PIPE, start_new_session=True)
+    _wait_for_trials(db, 2, proc)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C on a terminal sends: the whole foreground group
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err.decode()[-2000:]
+    assert err.decode().strip().splitlines()[-1] == (
+        "claimbench: interrupted; stored trials are kept, `claimbench run` resumes"
+    )
+    rows = Store(db).trials()
+    # consistent: only finished trials, each once; the cancelled ones are not stored as failures
+    assert 2 <= len(rows) < 16 and len({r.id for r in rows}) == len(rows)
+    assert {r.status for r in rows} == {"ok"}
+    subprocess.run(_cli(args), cwd=ROOT, env=_env(), check=True, capture_output=True, timeout=300)
+    rows = Store(db).trials()
+    assert len(rows) == len({r.id for r in rows}) == 16 and {r.status for r in rows} == {"ok"}
+
+
+def test_an_exception_in_a_ray_trial_is_stored_failed_with_its_traceback(
+    tmp_path: Path, claims_dir: Path
+) -> None:
+    write_claim(claims_dir, "crashes")
+    db = tmp_path / "s.db"
+    args = [*_run_args(db, claims_dir, "crashes", "smoke", "ray"), "--framework", "torch"]
+    args.insert(args.index("crashes") + 1, "tiny-claim")
+    out = subprocess.run(
+        _cli(args),
+        cwd=ROOT,
+        env=_env(CLAIMBENCH_FAULT="raise:crashes"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    rows = Store(db).trials()
+    crashed = [r for r in rows if r.claim == "crashes"]
+    assert len(crashed) == 4 and {r.status for r in crashed} == {"failed"}
+    assert all(
+        "Traceback" in (r.error or "") and "RuntimeError: injected fault in crashes" in (r.error or "")
+        for r in crashed
+    )
+    assert [r.status for r in rows if r.claim == "tiny-claim"] == ["ok"] * 4
+
+
+@pytest.mark.parametrize("backend", ["local", "ray"])
+def test_two_runs_at_once_on_one_store(tmp_path: Path, claims_dir: Path, backend: str) -> None:
+    db = tmp_path / "s.db"
+    args = _run_args(db, claims_dir, "tiny-claim", "smoke", backend)
     procs = [
         subprocess.Popen(_cli(args), cwd=ROOT, env=_env(), stderr=subprocess.PIPE, text=True)
         for _ in range(2)
