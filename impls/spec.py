@@ -75,6 +75,22 @@ class ModelSpec:
     head: str = field(default="softmax", kw_only=True)  # softmax | hinge | squared_hinge | mse
 
 
+# Fields that only choose initial weights (drawn by `impls.init`, assigned by an engine's reset):
+# no framework's model reads them, so they never shape a graph.
+INIT_ONLY = (
+    "init", "head_init", "bias_init", "highway_gate_bias", "kernel_init", "recurrent_init", "forget_bias",
+    "norm_gamma",
+)  # fmt: skip
+
+
+def structure(m: ModelSpec) -> ModelSpec:
+    """`m` with its `INIT_ONLY` fields at their defaults: two specs with one structure build the
+    same graph, so a worker's cached TF engine (traced once, seconds for a deep net) serves both,
+    e.g. the he_normal and glorot_uniform conditions of one claim."""
+    defaults: dict[str, Any] = {f.name: f.default for f in dataclasses.fields(m) if f.name in INIT_ONLY}
+    return dataclasses.replace(m, **defaults)
+
+
 @dataclass(frozen=True)
 class MLP(ModelSpec):
     """Input -> `depth` hidden layers of `width` -> head.

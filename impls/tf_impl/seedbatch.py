@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from impls import seedbatch
-from impls.spec import MLP, TrialSpec
+from impls.spec import MLP, TrialSpec, structure
 from impls.tf_impl import losses, models, optim
 from impls.tf_impl.train import concrete, env, pin_threads
 
@@ -68,8 +68,17 @@ class StackedMLP:
         x_sig = tf.TensorSpec([n_seeds, None, n_in], dtype)
         keras_momentum = 1.0 - m.bn_momentum  # models.MLPNet's BatchNormalization(momentum=...)
 
+        def take(v: tf.Variable, sel: Any) -> tf.Tensor:
+            """Seeds `sel` (None: all) of a stacked variable; a (S, units) vector comes out as
+            (S, 1, units), to broadcast over the batch. The full stack is read as it is and
+            expanded with one ExpandDims, not sliced (`v[:, None, :]`): the same values with
+            fewer ops, and fewer again in the gradient (tracing costs ~0.5 ms an op, most of a
+            short trial)."""
+            t = v if sel is None else v[sel]
+            return tf.expand_dims(t, 1) if len(v.shape) == 2 else t
+
         def norm(i: int, z: tf.Tensor, training: bool, sel: Any) -> tf.Tensor:
-            gamma, beta = self.gammas[i][sel][:, None, :], self.betas[i][sel][:, None, :]
+            gamma, beta = take(self.gammas[i], sel), take(self.betas[i], sel)
             if m.norm == "layer":  # keras.ops.layer_normalization (TF backend)
                 mean, variance = tf.nn.moments(z, axes=[-1], keepdims=True)
                 inv = tf.math.rsqrt(variance + m.norm_eps) * gamma
@@ -82,16 +91,16 @@ class StackedMLP:
                 moving_mean.assign(new_mean)
                 moving_var.assign(new_var)
             else:
-                mean, variance = self.means[i][sel][:, None, :], self.vars[i][sel][:, None, :]
+                mean, variance = take(self.means[i], sel), take(self.vars[i], sel)
             return tf.nn.batch_normalization(z, mean, variance, beta, gamma, m.norm_eps)
 
         def forward(
-            x: tf.Tensor, training: bool, keep: list[tf.Tensor] | None = None, sel: Any = slice(None)
+            x: tf.Tensor, training: bool, keep: list[tf.Tensor] | None = None, sel: Any = None
         ) -> tf.Tensor:
-            """(S, b, in) -> (S, b, k), `MLPNet.call` per seed; `sel` picks the seeds (all, or s:s+1)."""
+            """(S, b, in) -> (S, b, k), `MLPNet.call` per seed; `sel` picks the seeds (None: all, or s:s+1)."""
             h = x
             for i in range(m.depth):
-                z = tf.matmul(h, self.kernels[i][sel]) + self.biases[i][sel][:, None, :]
+                z = tf.matmul(h, take(self.kernels[i], sel)) + take(self.biases[i], sel)
                 if m.norm == "none":
                     z = act(z)
                 elif m.norm_position == "before":
@@ -101,12 +110,12 @@ class StackedMLP:
                 if keep is not None:
                     keep.append(z)
                 if m.highway and i > 0:
-                    gate = tf.matmul(h, self.gate_k[i - 1][sel]) + self.gate_b[i - 1][sel][:, None, :]
+                    gate = tf.matmul(h, take(self.gate_k[i - 1], sel)) + take(self.gate_b[i - 1], sel)
                     tg = tf.sigmoid(gate)  # transform gate; carry = 1 - t
                     h = tg * z + (1.0 - tg) * h
                 else:
                     h = h + z if m.residual and i > 0 else z
-            return tf.matmul(h, self.kernels[-1][sel]) + self.biases[-1][sel][:, None, :]
+            return tf.matmul(h, take(self.kernels[-1], sel)) + take(self.biases[-1], sel)
 
         def seed_losses(x: tf.Tensor, y: tf.Tensor, keep: list[tf.Tensor] | None = None) -> tf.Tensor:
             per = losses.per_example(forward(x, True, keep), y, m.head)  # (S, b)
@@ -184,6 +193,8 @@ class StackedMLP:
         return np.asarray(self._outputs(x))
 
     def outputs_one(self, s: int, x: np.ndarray) -> np.ndarray:
+        # a graph of seed s alone: the stacked forward's slice s rounds differently for some
+        # shapes (BatchMatMul over S vs 1; stored runs show it), so it is no substitute
         return np.asarray(self._outputs_one(np.int32(s), x))
 
     def grad_norms(self, x: np.ndarray, y: np.ndarray) -> list[list[float]]:
@@ -211,7 +222,7 @@ def stack_for(spec: TrialSpec, w0s: list[dict[str, np.ndarray]], n_in: int, n_ou
     t = spec.training
     opt = dataclasses.replace(spec.optimizer, lr=0.0)
     n_seeds = len(w0s)
-    key = (spec.model, opt, t.dtype, t.l2, t.loss_reduction, n_in, n_out, n_seeds)
+    key = (structure(spec.model), opt, t.dtype, t.l2, t.loss_reduction, n_in, n_out, n_seeds)
     if key not in _STACKS:
         if len(_STACKS) >= 16:  # bound memory in a long-lived worker
             _STACKS.pop(next(iter(_STACKS)))

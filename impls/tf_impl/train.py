@@ -20,7 +20,7 @@ import numpy as np
 import tensorflow as tf
 
 from impls import data, init, loop
-from impls.spec import TrialSpec, validate
+from impls.spec import TrialSpec, structure, validate
 from impls.tf_impl import losses, models, optim
 
 _ENGINES: dict[tuple[Any, ...], TFEngine] = {}
@@ -194,7 +194,7 @@ def engine_for(spec: TrialSpec, n_in: int, n_out: int) -> TFEngine:
     t = spec.training
     # the lr lives in a variable (assigned by reset), so every lr shares one traced step
     opt = dataclasses.replace(spec.optimizer, lr=0.0)
-    key = (spec.model, opt, t.dtype, t.l2, t.loss_reduction, t.max_norm, t.frozen, n_in, n_out)
+    key = (structure(spec.model), opt, t.dtype, t.l2, t.loss_reduction, t.max_norm, t.frozen, n_in, n_out)
     if key not in _ENGINES:
         if len(_ENGINES) >= 64:  # bound memory in a long-lived worker
             _ENGINES.pop(next(iter(_ENGINES)))

@@ -5,13 +5,14 @@ Layouts (named where they differ from the canonical, see `impls.init.autoencoder
 - conv kernels: torch Conv2d weight is OIHW, canonical (kh, kw, in, out) -> perm (3, 2, 0, 1);
 - images: torch convolves NCHW; the flat input is read as (h, w, c) and the conv map is flattened
   in (h, w, c) order (permute NCHW -> NHWC before flattening), exactly like the Keras net;
-- padding: explicit F.pad with zeros then an unpadded conv (no "same" rule to differ);
-- upsampling: nearest x2 by repeat_interleave (no interpolation rule to differ).
+- padding: p zeros on every side, conv2d's own (no "same" rule to differ);
+- upsampling: nearest x2 (no interpolation rule to differ), see `up2`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import torch
 from torch import nn
@@ -22,6 +23,30 @@ from impls.spec import Autoencoder
 from impls.torch_impl.models import ACT
 
 Perm = tuple[int, ...] | None
+
+
+class Up2(torch.autograd.Function):
+    """Nearest x2 upsampling, (N, C, H, W) -> (N, C, 2H, 2W): the values of
+    `h.repeat_interleave(2, dim=2).repeat_interleave(2, dim=3)` and the same gradient arithmetic
+    (that pair's backward adds into zeros, the two columns of a pair in order, then the two rows),
+    as one broadcast copy and two adds instead of index_select/index_add (~15% of a conv AE step)."""
+
+    @staticmethod
+    def forward(ctx: Any, h: torch.Tensor) -> torch.Tensor:
+        n, c, hh, ww = h.shape
+        return h[:, :, :, None, :, None].expand(n, c, hh, 2, ww, 2).reshape(n, c, 2 * hh, 2 * ww)
+
+    @staticmethod
+    def backward(ctx: Any, g: torch.Tensor) -> torch.Tensor:
+        n, c, h2, w2 = g.shape
+        g6 = g.reshape(n, c, h2 // 2, 2, w2 // 2, 2)
+        cols = (g6[..., 0] + 0.0) + g6[..., 1]  # 0 + a + b, as index_add: -0.0 becomes +0.0 alike
+        return (cols[:, :, :, 0] + 0.0) + cols[:, :, :, 1]
+
+
+def up2(h: torch.Tensor) -> torch.Tensor:
+    out: torch.Tensor = Up2.apply(h)
+    return out
 
 
 class AutoencoderNet(nn.Module):
@@ -58,9 +83,10 @@ class AutoencoderNet(nn.Module):
         return self.w[name.replace("/", "__")]
 
     def _conv(self, h: torch.Tensor, name: str, stride: int) -> torch.Tensor:
+        # padding inside the conv, not F.pad first: the same sums (checked bit for bit on the
+        # quick trials), without a padded copy and its backward each call
         p = self.m.padding
-        h = F.pad(h, (p, p, p, p))  # zeros, explicit
-        return F.conv2d(h, self._p(f"{name}/kernel"), self._p(f"{name}/bias"), stride=stride)
+        return F.conv2d(h, self._p(f"{name}/kernel"), self._p(f"{name}/bias"), stride=stride, padding=p)
 
     def _dense(self, h: torch.Tensor, name: str) -> torch.Tensor:
         return F.linear(h, self._p(f"{name}/kernel"), self._p(f"{name}/bias"))
@@ -108,7 +134,7 @@ class AutoencoderNet(nn.Module):
             h = h.reshape(-1, hh // s, ww // s, m.conv_channels[-1]).permute(0, 3, 1, 2)
             n = len(m.conv_channels)
             for j in range(n):
-                h = h.repeat_interleave(2, dim=2).repeat_interleave(2, dim=3)  # nearest x2
+                h = up2(h)  # nearest x2
                 h = self._conv(h, f"conv_dec{j}", 1)
                 h = self.out_act(h) if j == n - 1 else self.act(h)
                 if keep is not None and j < n - 1:

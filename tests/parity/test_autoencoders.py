@@ -159,3 +159,24 @@ def test_cd_k_matches_numpy_in_both_frameworks() -> None:
         for r, g in zip(ref, got, strict=True):
             np.testing.assert_allclose(g, r, rtol=0, atol=1e-12)
     assert np.abs(ref[0] - w0).max() > 1e-3, "CD moved the weights"
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_torch_upsampling_is_repeat_interleave_bit_for_bit(dtype: str) -> None:
+    """`up2` replaced repeat_interleave for speed; stored conv-AE results stay valid only if its
+    values and gradients are the same bits, signed zeros included (index_add adds into +0.0)."""
+    import torch
+
+    from impls.torch_impl.autoencoder import up2
+
+    dt = getattr(torch, dtype)
+    gen = torch.Generator().manual_seed(0)
+    h = torch.randn((7, 16, 4, 3), generator=gen, dtype=dt, requires_grad=True)
+    g = torch.randn((7, 16, 8, 6), generator=gen, dtype=dt)
+    g[g.abs() < 0.5] = -0.0  # pairs of -0.0: their sum is -0.0, but index_add gives +0.0
+    ref = h.repeat_interleave(2, dim=2).repeat_interleave(2, dim=3)
+    (g_ref,) = torch.autograd.grad(ref, h, g)
+    out = up2(h)
+    (g_out,) = torch.autograd.grad(out, h, g)
+    assert torch.equal(out, ref)
+    assert torch.equal(g_out, g_ref) and torch.equal(torch.signbit(g_out), torch.signbit(g_ref))
