@@ -7,6 +7,9 @@ sum_s L_s, so each seed's gradient is exactly its own and an elementwise optimis
 half: which specs can run this way, and the loop, which mirrors `impls.loop.train` for them
 (same batch orders, curves, metrics, targets, per-step probes and divergence handling per seed).
 
+Dropout draws each seed's masks from that seed's own stream (the generator or seed state its
+sequential run would use, in the same order), so a seed's masks are its sequential run's masks.
+
 Results are the sequential ones up to floating-point summation order (batched matmul instead of
 one matmul), so the runner stores them under their own trial ids (`mode: seedbatch`)."""
 
@@ -70,22 +73,17 @@ def reason_not_batchable(spec: TrialSpec) -> str | None:
         (o.backstitch != 0.0, "backstitch is not implemented seed-batched"),
         (o.defaults != "explicit", "framework-default optimisers are not implemented seed-batched"),
     ]
-    if isinstance(m, MLP):
-        checks += [
-            # each seed's dropout masks come from its own RNG stream, which a stack cannot replay
-            (m.dropout != 0.0 or m.input_dropout != 0.0, "dropout masks are drawn per seed"),
-        ]
     return next((why for bad, why in checks if bad), None)
 
 
-MakeEngine = Callable[[TrialSpec, list[dict[str, np.ndarray]], int, int], StackedEngine]
+MakeEngine = Callable[[TrialSpec, list[int], list[dict[str, np.ndarray]], int, int], StackedEngine]
 
 
 def run(
     spec: TrialSpec, seeds: list[int], make_engine: MakeEngine, env: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """What each framework's `run_seed_batch` does around its stacked engine: check, load each
-    seed's split and canonical initial weights, `make_engine(spec, w0s, n_in, n_out)`, `train`.
+    seed's split and canonical initial weights, `make_engine(spec, seeds, w0s, n_in, n_out)`, `train`.
     Raises `NotBatchable` when the spec or the seeds' splits do not allow a stack.
 
     With `training.tuning`, `loop.tune_then_train` per seed, stacked two ways: the seeds' tuning
@@ -132,7 +130,7 @@ def _run_stack(
     check_splits(splits)
     n_in, n_out = splits[0].x_train.shape[1], splits[0].n_outputs
     w0s = [init.initial_weights(spec.model, n_in, n_out, seed, dtype) for seed in seeds]
-    engine = make_engine(spec, w0s, n_in, n_out)
+    engine = make_engine(spec, seeds, w0s, n_in, n_out)
     build_s = time.perf_counter() - t0
     results = train(spec, seeds, splits, engine, w0s)
     for r in results:

@@ -12,6 +12,7 @@ from typing import Any
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -60,6 +61,14 @@ class StackedMLP:
         # highway gates of hidden layers 1..depth-1: gate_k[i - 1] belongs to layer i
         n_gates = (m.depth - 1) * m.highway
         self.gate_k, self.gate_b = stacked((w, w), n_gates), stacked((w,), n_gates)
+        # each seed's dropout seed states, as `models.MLPNet.seed_dropout` sets its generators
+        # (hidden dropout [seed, 0], input dropout [seed, 1], alpha-dropout [seed, 2]), assigned by reset
+        alpha = m.dropout_kind == "alpha"
+        self.gens = {
+            slot: [keras.random.SeedGenerator(0) for _ in range(n_seeds)]
+            for slot, rate in ((0, m.dropout * (not alpha)), (1, m.input_dropout), (2, m.dropout * alpha))
+            if rate
+        }
         params = [p for pair in zip(self.kernels, self.biases, strict=True) for p in pair]
         params += self.gammas + self.betas + self.gate_k + self.gate_b
         self.opt = optim.make_optimizer(spec.optimizer, params)
@@ -94,11 +103,25 @@ class StackedMLP:
                 mean, variance = take(self.means[i], sel), take(self.vars[i], sel)
             return tf.nn.batch_normalization(z, mean, variance, beta, gamma, m.norm_eps)
 
+        def dropout(z: tf.Tensor, rate: float, slot: int) -> tf.Tensor:
+            """`MLPNet`'s train-mode dropout of z (S, b, units): seed s's (b, units) slice through
+            the op the sequential net calls, with seed s's generator, so each mask is its own."""
+            gens, seeds_z = self.gens[slot], tf.unstack(z)
+            if slot != 2:  # keras.layers.Dropout's call
+                return tf.stack(
+                    [keras.random.dropout(zs, rate, seed=g) for zs, g in zip(seeds_z, gens, strict=True)]
+                )
+            u = [
+                keras.random.uniform(tf.shape(zs), dtype=z.dtype, seed=g)
+                for zs, g in zip(seeds_z, gens, strict=True)
+            ]
+            return models.alpha_dropout(z, tf.cast(tf.stack(u) >= rate, z.dtype), rate)
+
         def forward(
             x: tf.Tensor, training: bool, keep: list[tf.Tensor] | None = None, sel: Any = None
         ) -> tf.Tensor:
             """(S, b, in) -> (S, b, k), `MLPNet.call` per seed; `sel` picks the seeds (None: all, or s:s+1)."""
-            h = x
+            h = dropout(x, m.input_dropout, 1) if training and m.input_dropout else x
             for i in range(m.depth):
                 z = tf.matmul(h, take(self.kernels[i], sel)) + take(self.biases[i], sel)
                 if m.norm == "none":
@@ -109,6 +132,8 @@ class StackedMLP:
                     z = norm(i, act(z), training, sel)
                 if keep is not None:
                     keep.append(z)
+                if training and m.dropout:
+                    z = dropout(z, m.dropout, 2 if alpha else 0)
                 if m.highway and i > 0:
                     gate = tf.matmul(h, take(self.gate_k[i - 1], sel)) + take(self.gate_b[i - 1], sel)
                     tg = tf.sigmoid(gate)  # transform gate; carry = 1 - t
@@ -180,11 +205,14 @@ class StackedMLP:
             out[f"gate{i}/kernel"], out[f"gate{i}/bias"] = k, b
         return out
 
-    def reset(self, w0s: list[dict[str, np.ndarray]], spec: TrialSpec) -> None:
+    def reset(self, seeds: list[int], w0s: list[dict[str, np.ndarray]], spec: TrialSpec) -> None:
         self.spec = spec
         for name, var in self._named().items():
             var.assign(np.stack([w0[name] for w0 in w0s]))
         self.opt.reset(spec.optimizer.lr)
+        for slot, gens in self.gens.items():
+            for g, seed in zip(gens, seeds, strict=True):
+                g.state.assign(np.array([seed % (2**31), slot], dtype=np.int64))
 
     def step(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return np.asarray(self._step(x, y))
@@ -216,9 +244,11 @@ class StackedMLP:
         self.opt.set_lr(lr)
 
 
-def stack_for(spec: TrialSpec, w0s: list[dict[str, np.ndarray]], n_in: int, n_out: int) -> StackedMLP:
+def stack_for(
+    spec: TrialSpec, seeds: list[int], w0s: list[dict[str, np.ndarray]], n_in: int, n_out: int
+) -> StackedMLP:
     """The cached stack for this shape (the lr lives in a variable, as in `train.engine_for`),
-    reset to the seeds' initial weights `w0s` and a fresh optimiser state."""
+    reset to the seeds' initial weights `w0s`, dropout seeds and a fresh optimiser state."""
     t = spec.training
     opt = dataclasses.replace(spec.optimizer, lr=0.0)
     n_seeds = len(w0s)
@@ -227,7 +257,7 @@ def stack_for(spec: TrialSpec, w0s: list[dict[str, np.ndarray]], n_in: int, n_ou
         if len(_STACKS) >= 16:  # bound memory in a long-lived worker
             _STACKS.pop(next(iter(_STACKS)))
         _STACKS[key] = StackedMLP(spec, n_in, n_out, n_seeds)
-    _STACKS[key].reset(w0s, spec)
+    _STACKS[key].reset(seeds, w0s, spec)
     return _STACKS[key]
 
 

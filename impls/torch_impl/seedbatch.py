@@ -15,6 +15,24 @@ from impls.torch_impl import device, losses, models, optim
 from impls.torch_impl.train import env, pin_threads
 
 
+def dropout_generators(spec: TrialSpec, seeds: list[int], n_in: int, n_out: int) -> list[torch.Generator]:
+    """Each seed's dropout stream, in the state where its sequential run starts drawing masks:
+    `train.setup` seeds torch's global generator, then builds the net, whose nn.Linear layers
+    draw their (then overwritten) initial weights from it. Replayed here on a fork of the global
+    state. On a GPU the sequential masks come from the CUDA generator, so there each seed gets a
+    generator seeded alike: masks equal in distribution, not bit for bit."""
+    if device.current().type != "cpu":
+        return [torch.Generator(device.current()).manual_seed(seed % (2**63)) for seed in seeds]
+    gens = []
+    with torch.random.fork_rng(devices=[]):
+        for seed in seeds:
+            torch.manual_seed(seed % (2**63))
+            models.build(spec.model, n_in, n_out, spec.training.dtype)
+            gens.append(torch.Generator())
+            gens[-1].set_state(torch.get_rng_state())
+    return gens
+
+
 class StackedMLP:
     """`models.MLPNet` for S seeds at once. Kernels (S, in, out) in the canonical layout (torch's
     Linear stores (out, in)), biases, norm gammas/betas and running statistics (S, units), highway
@@ -30,10 +48,13 @@ class StackedMLP:
     gradient (steps and the gradient probes, which update the running statistics as the
     sequential engine's do); eval mode every call that does not."""
 
-    def __init__(self, spec: TrialSpec, w0s: list[dict[str, np.ndarray]]) -> None:
+    def __init__(
+        self, spec: TrialSpec, seeds: list[int], w0s: list[dict[str, np.ndarray]], n_in: int, n_out: int
+    ) -> None:
         m = spec.model
         assert isinstance(m, MLP)
         self.spec, self.m, self.act = spec, m, models.ACT[m.activation]
+        self.gens = dropout_generators(spec, seeds, n_in, n_out) if m.dropout or m.input_dropout else []
         self.names = [f"hidden{i}" for i in range(m.depth)] + ["head"]
 
         def stack(key: str) -> torch.Tensor:
@@ -86,7 +107,7 @@ class StackedMLP:
         """x (S, b, in) -> outputs (S, b, k), `MLPNet.forward` per seed (baddbmm = per-seed
         x @ W + b); `sel` picks the seeds (all, or one as s:s+1)."""
         m, act = self.m, self.act
-        h = x
+        h = self._dropout(x, m.input_dropout, "standard") if training and m.input_dropout else x
         for i in range(m.depth):
             z = torch.baddbmm(self.biases[i][sel].unsqueeze(1), h, self.kernels[i][sel])
             if m.norm == "none":
@@ -97,6 +118,8 @@ class StackedMLP:
                 z = self._norm(i, act(z), training, sel)
             if keep is not None:
                 keep.append(z)
+            if training and m.dropout:
+                z = self._dropout(z, m.dropout, m.dropout_kind)
             if m.highway and i > 0:
                 gate = torch.baddbmm(self.gate_b[i - 1][sel].unsqueeze(1), h, self.gate_k[i - 1][sel])
                 t = torch.sigmoid(gate)  # transform gate; carry = 1 - t
@@ -104,6 +127,19 @@ class StackedMLP:
             else:
                 h = h + z if m.residual and i > 0 else z
         return torch.baddbmm(self.biases[-1][sel].unsqueeze(1), h, self.kernels[-1][sel])
+
+    def _dropout(self, z: torch.Tensor, p: float, kind: str) -> torch.Tensor:
+        """`MLPNet`'s train-mode dropout of z (S, b, units), seed s's mask from seed s's generator,
+        as torch draws it for (b, units) alone: F.dropout's CPU path (bernoulli_(1 - p), div_(1 - p),
+        z * noise) or alpha-dropout's rand_like(z) >= p. The elementwise ops then run on the stack."""
+        shape, dt, dev = z.shape[1:], z.dtype, z.device
+        if kind == "alpha":
+            u = torch.stack([torch.rand(shape, generator=g, dtype=dt, device=dev) for g in self.gens])
+            return models.alpha_dropout(z, (u >= p).to(dt), p)
+        noise = torch.stack(
+            [torch.empty(shape, dtype=dt, device=dev).bernoulli_(1 - p, generator=g) for g in self.gens]
+        )
+        return z * noise.div_(1 - p)
 
     def _losses(self, x: np.ndarray, y: np.ndarray, keep: list[torch.Tensor] | None = None) -> torch.Tensor:
         """Train-mode per-seed losses (S,), as `TorchEngine._loss` per seed."""
@@ -167,4 +203,4 @@ def run_seed_batch(spec: TrialSpec, seeds: list[int], threads: int = 1) -> list[
     """`run_trial(spec, seed)` for every seed, trained as one stack; raises
     `impls.seedbatch.NotBatchable` when the spec or the seeds' splits do not allow it."""
     pin_threads(threads)
-    return seedbatch.run(spec, seeds, lambda sp, w0s, _n_in, _n_out: StackedMLP(sp, w0s), env())
+    return seedbatch.run(spec, seeds, StackedMLP, env())

@@ -19,8 +19,6 @@ BASE = TrialSpec(data=Data("digits", n_train=100), model=MLP(depth=1, width=8), 
 @pytest.mark.parametrize(
     ("change", "says"),
     [
-        ({"model": MLP(dropout=0.5)}, "dropout"),
-        ({"model": MLP(input_dropout=0.2)}, "dropout"),
         ({"model": CNN()}, "family 'cnn'"),
         ({"experiment": "timing"}, "experiment"),
         ({"training": Training(early_stopping=EarlyStopping())}, "early stopping"),

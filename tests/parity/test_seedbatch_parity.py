@@ -58,6 +58,15 @@ WIDE_CASES = {
         Training(epochs=4, eval_every=5, target=("test/loss", 0.6), target_loss=0.35),
     ),
     "probes": (MLP(depth=3, width=16, activation="tanh"), MOMENTUM, Training(epochs=2)),
+    # each seed's masks from its own stream, in its sequential run's order (steps, then probes)
+    "dropout": (MLP(depth=3, width=16, dropout=0.3, input_dropout=0.2), MOMENTUM, Training(epochs=2)),
+    "alpha-dropout": (
+        MLP(
+            depth=3, width=16, activation="selu", init=Init("lecun_normal"), dropout=0.1, dropout_kind="alpha"
+        ),
+        MOMENTUM,
+        Training(epochs=2),
+    ),
     # the train-mode probes move the running statistics, which the eval-mode ones then read
     "probes-batch-norm": (MLP(depth=3, width=16, norm="batch"), MOMENTUM, Training(epochs=2, eval_every=4)),
 }
@@ -65,6 +74,7 @@ AT = (0, 3, 10, -1)  # before training, two steps, after the last update
 PROBES = {
     "probes": Probes(grad_norms_at=AT, activation_stats_at=AT, act_grad_var_at=AT, probe_batch=50),
     "probes-batch-norm": Probes(grad_norms_at=AT, activation_stats_at=AT, act_grad_var_at=AT),
+    "dropout": Probes(grad_norms_at=AT, act_grad_var_at=AT),  # train-mode calls draw masks too
 }
 
 
@@ -143,8 +153,8 @@ def test_ineligible_spec_raises_not_batchable(framework: str) -> None:
     from impls.seedbatch import NotBatchable
 
     impl = importlib.import_module(f"impls.{framework}_impl")
-    spec = TrialSpec(data=Data("digits", n_train=100), model=MLP(dropout=0.5))
-    with pytest.raises(NotBatchable, match="dropout"):
+    spec = TrialSpec(data=Data("digits", n_train=100), model=MLP(), training=Training(max_norm=3.0))
+    with pytest.raises(NotBatchable, match="max_norm"):
         impl.run_seed_batch(spec, SEEDS)
 
 

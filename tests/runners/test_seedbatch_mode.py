@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from claims import discover, trial_id
-from impls.spec import MLP
+from impls.spec import Training
 from runners.cli import main
 from runners.execute import run_group
 from runners.plan import expand
@@ -40,7 +40,7 @@ def test_conditions_that_cannot_be_stacked_keep_their_sequential_ids(claims_dir:
     # so a seed-batched sweep neither reruns nor stores twice what a sequential sweep stored
     cls = discover([str(claims_dir)], entry_points_too=False).claims["tiny-claim"]
     spec = cls.spec
-    monkey = type("Dropped", (cls,), {"spec": lambda self, p, prof: _with_dropout(spec(self, p, prof), p)})
+    monkey = type("MaxNormed", (cls,), {"spec": lambda self, p, prof: _with_max_norm(spec(self, p, prof), p)})
     seq = expand(monkey, "smoke", ["torch"])
     sb = expand(monkey, "smoke", ["torch"], mode="seedbatch")
     assert [t.mode for t in sb] == ["sequential" if t.point["width"] == 4 else "seedbatch" for t in sb]
@@ -48,11 +48,11 @@ def test_conditions_that_cannot_be_stacked_keep_their_sequential_ids(claims_dir:
     assert same == [t.point["width"] == 4 for t in sb]
 
 
-def _with_dropout(spec: Any, point: dict[str, Any]) -> Any:
-    """width 4 gets dropout (not stackable); width 16 stays stackable."""
+def _with_max_norm(spec: Any, point: dict[str, Any]) -> Any:
+    """width 4 gets a max-norm constraint (not stackable); width 16 stays stackable."""
     if point["width"] != 4:
         return spec
-    return dataclasses.replace(spec, model=dataclasses.replace(spec.model, dropout=0.5))
+    return dataclasses.replace(spec, training=dataclasses.replace(spec.training, max_norm=3.0))
 
 
 @pytest.mark.frameworks
@@ -66,12 +66,13 @@ def test_run_group_batches_falls_back_and_never_raises(
     assert all(r.env["mode"] == "seedbatch" and r.env["seed_batch"] == 2 for r in records)
     assert records[0].metrics["test/accuracy"] != records[1].metrics["test/accuracy"]
 
-    dropout = [
-        dataclasses.replace(t, spec=dataclasses.replace(t.spec, model=MLP(dropout=0.5))) for t in group
+    max_normed = [
+        dataclasses.replace(t, spec=dataclasses.replace(t.spec, training=Training(epochs=1, max_norm=3.0)))
+        for t in group
     ]
-    records = run_group(dropout)
+    records = run_group(max_normed)
     assert [r.status for r in records] == ["ok", "ok"]
-    assert all(r.env["mode"] == "sequential" and "dropout" in r.env["seedbatch_fallback"] for r in records)
+    assert all(r.env["mode"] == "sequential" and "max_norm" in r.env["seedbatch_fallback"] for r in records)
 
     monkeypatch.setenv("CLAIMBENCH_FAULT", "raise:tiny-claim")
     records = run_group(group)
