@@ -28,23 +28,39 @@ def with_field(obj: Any, dotted: str, value: Any) -> Any:
     return dataclasses.replace(obj, **{head: new})
 
 
-def run(spec: TrialSpec, seed: int, threads: int, run_trial: RunTrial) -> dict[str, Any]:
+def arms(spec: TrialSpec) -> list[tuple[str, TrialSpec]]:
+    """("control", spec), ("treatment", spec): the two training runs of the trial, in order."""
     params = dict(spec.params)
     field, values = params["field"], tuple(params["values"])
     base = dataclasses.replace(spec, experiment="train", params=())
+    return [
+        (arm, with_field(base, field, v)) for arm, v in zip(("control", "treatment"), values, strict=True)
+    ]
+
+
+def combine(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The trial's result from its arms' results, in arm order. A diverged arm ends the trial
+    with its own result and no metrics (`run` does not train the next arm)."""
     metrics: dict[str, float] = {}
     curves: dict[str, list[list[float]]] = {}
     timings: dict[str, float] = {}
-    arms: dict[str, dict[str, float]] = {}
     result: dict[str, Any] = {}
-    for arm, value in zip(("control", "treatment"), values, strict=True):
-        result = run_trial(with_field(base, field, value), seed, threads)
+    for arm, result in results.items():
         if result["diverged"]:
             return {**result, "metrics": {}, "curves": {}}
-        arms[arm] = result["metrics"]
         metrics.update({f"{arm}/{k}": v for k, v in result["metrics"].items()})
         curves.update({f"{arm}/{k}": v for k, v in result["curves"].items()})
         timings.update({f"{arm}/{k}": v for k, v in result["timings"].items()})
-    for k in sorted(set(arms["control"]) & set(arms["treatment"])):
-        metrics[f"contrast/{k}"] = arms["treatment"][k] - arms["control"][k]
+    control, treatment = (results[a]["metrics"] for a in ("control", "treatment"))
+    for k in sorted(set(control) & set(treatment)):
+        metrics[f"contrast/{k}"] = treatment[k] - control[k]
     return {"metrics": metrics, "curves": curves, "diverged": False, "timings": timings, "env": result["env"]}
+
+
+def run(spec: TrialSpec, seed: int, threads: int, run_trial: RunTrial) -> dict[str, Any]:
+    results: dict[str, dict[str, Any]] = {}
+    for arm, arm_spec in arms(spec):
+        results[arm] = run_trial(arm_spec, seed, threads)
+        if results[arm]["diverged"]:
+            break
+    return combine(results)

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from impls import data, init, loop, metrics
+from impls import contrast, data, init, loop, metrics
 from impls.spec import MLP, TrialSpec, validate
 
 
@@ -61,6 +61,8 @@ class StackedEngine(Protocol):
 def reason_not_batchable(spec: TrialSpec) -> str | None:
     """Why `spec` cannot run seed-batched, or None. Narrow on purpose: only what the stacked MLP
     engines and `train` below reproduce exactly."""
+    if spec.experiment == "contrast":  # its two arms, each seed-batched as a stack of its own
+        return next((why for _, arm in contrast.arms(spec) if (why := reason_not_batchable(arm))), None)
     m, t, o = spec.model, spec.training, spec.optimizer
     checks = [
         (spec.experiment != "train", f"experiment {spec.experiment!r} is not the shared training loop"),
@@ -93,6 +95,9 @@ def run(
     why = reason_not_batchable(spec)
     if why:
         raise NotBatchable(why)
+    if spec.experiment == "contrast":  # `contrast.run` per seed, each arm one stack
+        by_arm = {arm: run(arm_spec, seeds, make_engine, env) for arm, arm_spec in contrast.arms(spec)}
+        return [contrast.combine({arm: r[i] for arm, r in by_arm.items()}) for i in range(len(seeds))]
     tn = spec.training.tuning
     if tn is None:
         return _run_stack(spec, seeds, make_engine, env)

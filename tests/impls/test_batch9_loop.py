@@ -79,3 +79,54 @@ def test_contrast_replaces_nested_field() -> None:
     s = TrialSpec(data=Data("digits"), model=MLP(dropout=0.0))
     t = contrast.with_field(s, "model.dropout", 0.5)
     assert t.model.dropout == 0.5 and s.model.dropout == 0.0 and t.data == s.data  # type: ignore[attr-defined]
+
+
+def test_contrast_stops_at_a_diverged_arm_and_the_stacked_path_combines_alike() -> None:
+    spec = TrialSpec(
+        data=Data("digits"),
+        model=MLP(),
+        experiment="contrast",
+        params=(("field", "model.dropout"), ("values", (0.0, 0.5))),
+    )
+    assert [(arm, s.model.dropout) for arm, s in contrast.arms(spec)] == [
+        ("control", 0.0),
+        ("treatment", 0.5),
+    ]  # type: ignore[attr-defined]
+
+    def fake(diverged_arm: str | None) -> tuple[list[str], object]:
+        called: list[str] = []
+
+        def run_trial(s: TrialSpec, seed: int, threads: int) -> dict[str, object]:
+            arm = "control" if s.model.dropout == 0.0 else "treatment"  # type: ignore[attr-defined]
+            called.append(arm)
+            loss = 1.0 if arm == "control" else 0.75
+            return {
+                "metrics": {"test/loss": loss},
+                "curves": {},
+                "diverged": arm == diverged_arm,
+                "timings": {},
+                "env": {"arm": arm},
+            }
+
+        return called, run_trial
+
+    called, run_trial = fake("control")
+    out = contrast.run(spec, 1, 1, run_trial)  # type: ignore[arg-type]
+    assert (
+        called == ["control"]
+        and out["diverged"]
+        and out["metrics"] == {}
+        and out["env"] == {"arm": "control"}
+    )
+    called, run_trial = fake(None)
+    out = contrast.run(spec, 1, 1, run_trial)  # type: ignore[arg-type]
+    assert out["metrics"] == {
+        "control/test/loss": 1.0,
+        "treatment/test/loss": 0.75,
+        "contrast/test/loss": -0.25,
+    }
+    # the seed-batched path trains both arms, then combines: a diverged treatment alone ends the trial
+    arms = {a: run_trial(s, 1, 1) for a, s in contrast.arms(spec)}  # type: ignore[operator]
+    arms["treatment"]["diverged"] = True
+    out = contrast.combine(arms)
+    assert out["diverged"] and out["metrics"] == {} and out["env"] == {"arm": "treatment"}

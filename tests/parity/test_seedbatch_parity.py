@@ -188,3 +188,26 @@ def test_lr_tuning_seed_batched_equals_sequential(framework: str) -> None:
     chosen = [r["metrics"]["tune/lr"] for r in batched]
     assert len(set(chosen)) > 1, chosen
     assert [r["env"]["seed_batch"] for r in batched] == [chosen.count(lr) for lr in chosen]
+
+
+@pytest.mark.parametrize("framework", ["torch", "tf"])
+def test_contrast_seed_batched_equals_sequential(framework: str) -> None:
+    """The contrast experiment's two arms (here no dropout vs dropout) each as one stack: every
+    control/, treatment/ and contrast/ metric as `contrast.run` gives it per seed."""
+    impl = importlib.import_module(f"impls.{framework}_impl")
+    spec = TrialSpec(
+        data=Data("digits", n_train=300),
+        model=MLP(depth=2, width=16, activation="tanh"),
+        optimizer=MOMENTUM,
+        training=Training(epochs=2, dtype="float64"),
+        experiment="contrast",
+        params=(("field", "model.dropout"), ("values", (0.0, 0.3))),
+    )
+    batched = impl.run_seed_batch(spec, SEEDS)
+    for seed, got in zip(SEEDS, batched, strict=True):
+        want = impl.run_trial(spec, seed)
+        assert got["metrics"].keys() == want["metrics"].keys() and "contrast/test/loss" in want["metrics"]
+        for k, v in want["metrics"].items():
+            if not k.endswith("step_s"):
+                _close(got["metrics"][k], v, 1e-10, f"{framework}/contrast/seed {seed}: {k}")
+        assert got["env"]["mode"] == "seedbatch"
