@@ -42,8 +42,15 @@ class TorchEngine:
             loss = loss + 0.5 * t.l2 * sum((k**2).sum() for k in self.net.kernels())
         return loss
 
+    def _mode(self, training: bool) -> None:
+        """Train or eval mode. Module.train() walks every submodule (~5% of a small net's step);
+        the root's flag says whether the tree is in that mode already, since modes here are only
+        ever set on the whole tree (bn_inference sets its BN layers, then the tree, back)."""
+        if self.net.training != training:
+            self.net.train(training)
+
     def step(self, x: np.ndarray, y: np.ndarray) -> float:
-        self.net.train()
+        self._mode(True)
         self.opt.zero_grad(set_to_none=True)
         loss = self._loss(x, y)
         loss.backward()
@@ -82,25 +89,25 @@ class TorchEngine:
         return float(self.opt.param_groups[0]["lr"])
 
     def outputs(self, x: np.ndarray) -> np.ndarray:
-        self.net.eval()
+        self._mode(False)
         with torch.no_grad():
             return device.numpy(self.net(device.tensor(x)))
 
     def grad_norms(self, x: np.ndarray, y: np.ndarray) -> list[float]:
         # Gradient of the loss in train mode (dropout/BN as in training) on the probe batch.
-        self.net.train()
+        self._mode(True)
         grads = torch.autograd.grad(self._loss(x, y), self.net.kernels())
         return [float(g.norm()) for g in grads]
 
     def act_grad_vars(self, x: np.ndarray, y: np.ndarray) -> list[float]:
         # Var of dL/dh over (batch, units) for each hidden layer's post-activation output h, train mode.
-        self.net.train()
+        self._mode(True)
         keep: list[torch.Tensor] = []
         grads = torch.autograd.grad(self._loss(x, y, keep), keep)
         return [float(g.var(unbiased=False)) for g in grads]
 
     def activations(self, x: np.ndarray) -> list[np.ndarray]:
-        self.net.eval()
+        self._mode(False)
         keep: list[torch.Tensor] = []
         with torch.no_grad():
             self.net(device.tensor(x), keep)
