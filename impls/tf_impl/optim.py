@@ -77,50 +77,39 @@ class TFOptimizer:
         if self.keras is not None:
             self.keras.apply_gradients(zip(grads, self.params, strict=True))
             return
-        # The step's scalars are made once, not once per parameter: tracing costs ~0.5 ms an op
-        # and a deep stack has hundreds of parameters. Same values: lr is not assigned inside a
-        # step, and each constant is the Python float (1 - rho too) converted to the parameters'
-        # dtype, as `0.9 * v` converts it.
-        o, dt = self.o, self.params[0].dtype
-        lr = tf.convert_to_tensor(self.lr)  # one read of the lr variable
+        o, lr = self.o, self.lr
         t = self.t.assign_add(1.0)
-        mom, eps, rho, b1, b2, b3 = (
-            tf.constant(v, dt) for v in (o.momentum, o.eps, o.rho, o.beta1, o.beta2, o.beta3)
-        )
-        rho_, b1_, b2_, b3_ = (tf.constant(1.0 - v, dt) for v in (o.rho, o.beta1, o.beta2, o.beta3))  # 1 - x
-        if o.name in ("adam", "adamod"):
-            bc1, bc2 = 1.0 - b1**t, 1.0 - b2**t  # bias corrections
         for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
             s = [group[i] for group in self.slots]
             if o.name == "sgd":
                 p.assign_sub(lr * g)
             elif o.name in ("momentum", "nesterov"):  # torch form: b = m*b + g
-                b = s[0].assign(mom * s[0] + g)
-                p.assign_sub(lr * (g + mom * b if o.name == "nesterov" else b))
+                b = s[0].assign(o.momentum * s[0] + g)
+                p.assign_sub(lr * (g + o.momentum * b if o.name == "nesterov" else b))
             elif o.name == "adagrad":  # eps outside the root (torch), not Keras' sqrt(G + eps)
                 acc = s[0].assign_add(g * g)
-                p.assign_sub(lr * g / (tf.sqrt(acc) + eps))
+                p.assign_sub(lr * g / (tf.sqrt(acc) + o.eps))
             elif o.name == "rmsprop":  # uncentred, eps outside the root (torch), not Keras' placement
-                v = s[0].assign(rho * s[0] + rho_ * g * g)
-                p.assign_sub(lr * g / (tf.sqrt(v) + eps))
+                v = s[0].assign(o.rho * s[0] + (1.0 - o.rho) * g * g)
+                p.assign_sub(lr * g / (tf.sqrt(v) + o.eps))
             elif o.name == "adadelta":  # Zeiler 2012; eps inside both roots (as torch and Keras)
-                v = s[0].assign(rho * s[0] + rho_ * g * g)
-                d = tf.sqrt(s[1] + eps) / tf.sqrt(v + eps) * g
-                s[1].assign(rho * s[1] + rho_ * d * d)
+                v = s[0].assign(o.rho * s[0] + (1.0 - o.rho) * g * g)
+                d = tf.sqrt(s[1] + o.eps) / tf.sqrt(v + o.eps) * g
+                s[1].assign(o.rho * s[1] + (1.0 - o.rho) * d * d)
                 p.assign_sub(lr * d)
             else:  # adam, adam_nobc, adamod
-                m = s[0].assign(b1 * s[0] + b1_ * g)
-                v = s[1].assign(b2 * s[1] + b2_ * g * g)
+                m = s[0].assign(o.beta1 * s[0] + (1.0 - o.beta1) * g)
+                v = s[1].assign(o.beta2 * s[1] + (1.0 - o.beta2) * g * g)
                 if o.name == "adam_nobc":
-                    p.assign_sub(lr * m / (tf.sqrt(v) + eps))
+                    p.assign_sub(lr * m / (tf.sqrt(v) + o.eps))
                     continue
-                m_hat = m / bc1
-                v_hat = v / bc2
+                m_hat = m / (1.0 - o.beta1**t)
+                v_hat = v / (1.0 - o.beta2**t)
                 if o.name == "adam":  # Kingma & Ba 2015, Algorithm 1
-                    p.assign_sub(lr * m_hat / (tf.sqrt(v_hat) + eps))
+                    p.assign_sub(lr * m_hat / (tf.sqrt(v_hat) + o.eps))
                     continue
-                eta = lr / (tf.sqrt(v_hat) + eps)  # AdaMod (Ding et al. 2019, Algorithm 1)
-                smooth = s[2].assign(b3 * s[2] + b3_ * eta)
+                eta = lr / (tf.sqrt(v_hat) + o.eps)  # AdaMod (Ding et al. 2019, Algorithm 1)
+                smooth = s[2].assign(o.beta3 * s[2] + (1.0 - o.beta3) * eta)
                 p.assign_sub(tf.minimum(eta, smooth) * m_hat)
 
 
