@@ -55,8 +55,20 @@ def test_plain_mlp_specs_are_eligible() -> None:
         MLP(norm="layer"),
         MLP(depth=3, residual=True),
         MLP(depth=3, highway=True, norm="batch"),
+        MLP(dropout=0.5, input_dropout=0.2),  # each seed's masks replayed from its own stream
+        MLP(activation="selu", dropout=0.1, dropout_kind="alpha"),
     ):
         assert seedbatch.reason_not_batchable(dataclasses.replace(BASE, model=model)) is None
+
+
+def test_a_contrast_stacks_when_both_arms_do() -> None:
+    contrast = dataclasses.replace(
+        BASE, experiment="contrast", params=(("field", "model.dropout"), ("values", (0.0, 0.5)))
+    )
+    assert seedbatch.reason_not_batchable(contrast) is None
+    capped = dataclasses.replace(contrast, params=(("field", "training.max_norm"), ("values", (0.0, 3.0))))
+    why = seedbatch.reason_not_batchable(capped)  # the treatment arm has a max-norm constraint
+    assert why is not None and "max_norm" in why
 
 
 def test_splits_of_different_shapes_do_not_stack() -> None:
