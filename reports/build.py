@@ -37,7 +37,7 @@ import pandas as pd
 from reports import crossframework, figures, stats
 from reports.render import render_claim, render_crosscheck, render_index, render_method
 from reports.table import cell, curves_table, latest, long_table
-from runners.store import Store, TrialRecord
+from runners.store import Store, TrialRecord, execution_mode
 
 PROFILE_RANK = {"smoke": 0, "quick": 1, "full": 2}
 ALPHA = 0.05  # family-wise error of a claim's verdicts
@@ -100,7 +100,7 @@ def build_report(
     """
     store = Store(store_path, create=False)
     try:
-        records = store.trials(profile=profile)
+        records = store.trials(profile=profile, newest=True)
         metas = store.claim_meta()
     finally:
         store.close()
@@ -292,9 +292,7 @@ def _finished_at(r: TrialRecord) -> float:
 
 
 def _mode(r: TrialRecord) -> str:
-    """The execution mode a trial was asked to run in: a seed-batch run's fallback trials (trained
-    one by one, the reason in their env) belong to that run."""
-    return "seedbatch" if r.env.get("mode") == "seedbatch" or "seedbatch_fallback" in r.env else "sequential"
+    return execution_mode(r.env)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -319,7 +317,7 @@ def evaluate_rows(
 def claim_rows(store: Store, name: str, profile: str | None = None) -> pd.DataFrame:
     """Comparison rows of one claim from the store (empty if it has no trials or metadata)."""
     meta = store.claim_meta().get(name)
-    records, _ = _select(store.trials(claim=name, profile=profile), meta, profile)
+    records, _ = _select(store.trials(claim=name, profile=profile, newest=True), meta, profile)
     if not meta or not records or not meta.get("expect"):
         return pd.DataFrame()
     expects = [_expect_cells(e) for e in meta["expect"]]

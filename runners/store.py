@@ -41,6 +41,19 @@ CREATE TABLE IF NOT EXISTS claims (
 """
 
 
+NEWEST_KEY = ("claim", "version", "framework", "factors", "seed_index", "profile")
+
+
+def execution_mode(env: dict[str, Any]) -> str:
+    """The execution mode a trial was asked to run in: a seed-batch run's fallback trials (trained
+    one by one, the reason in their env) belong to that run."""
+    return "seedbatch" if env.get("mode") == "seedbatch" or "seedbatch_fallback" in env else "sequential"
+
+
+def _finished(row: dict[str, Any]) -> float:
+    return row["finished"] or row["started"] or 0.0
+
+
 class StoreError(Exception):
     pass
 
@@ -159,7 +172,15 @@ class Store:
             out |= {row[0] for row in self.db.execute(q, chunk)}
         return out
 
-    def trials(self, claim: str | None = None, profile: str | None = None) -> list[TrialRecord]:
+    def trials(
+        self, claim: str | None = None, profile: str | None = None, newest: bool = False
+    ) -> list[TrialRecord]:
+        """Stored trials, ordered by claim, framework, seed index and id.
+
+        newest: only the newest trial per (claim, version, framework, factor point, seed index,
+        profile, execution mode), the most a report can use of each. The others are older code
+        versions' runs of the same seed, most of a long-lived store; their metrics and curves
+        (nearly all of a row) are not even parsed."""
         q, args = "SELECT * FROM trials WHERE 1=1", list[str]()
         if claim:
             q, args = q + " AND claim = ?", [*args, claim]
@@ -167,10 +188,20 @@ class Store:
             q, args = q + " AND profile = ?", [*args, profile]
         cur = self.db.execute(q + " ORDER BY claim, framework, seed_index, id", args)
         cols = [c[0] for c in cur.description]
+        rows = [dict(zip(cols, row, strict=True)) for row in cur]
+        for d in rows:
+            d["env"] = json.loads(d["env"])
+        if newest:
+            best: dict[tuple[Any, ...], dict[str, Any]] = {}
+            for d in rows:
+                key = (*(d[k] for k in NEWEST_KEY), execution_mode(d["env"]))
+                if key not in best or _finished(d) >= _finished(best[key]):  # ties: the later row
+                    best[key] = d
+            keep = {id(d) for d in best.values()}
+            rows = [d for d in rows if id(d) in keep]
         out = []
-        for row in cur:
-            d = dict(zip(cols, row, strict=True))
-            for k in ("factors", "metrics", "curves", "env"):
+        for d in rows:
+            for k in ("factors", "metrics", "curves"):
                 d[k] = json.loads(d[k])
             d["metrics"] = {k: (math.nan if v is None else v) for k, v in d["metrics"].items()}
             out.append(TrialRecord(**d))

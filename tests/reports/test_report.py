@@ -303,3 +303,32 @@ def test_seed_batched_and_sequential_trials_are_never_mixed_within_a_condition()
     ]
     chosen, notes = _select(old, {"version": 1}, None)
     assert len(chosen) == 3 and not notes
+
+
+def test_a_report_reads_only_each_seeds_newest_trial_and_chooses_the_same(tmp_path: Path) -> None:
+    """`Store.trials(newest=True)` skips superseded code versions' runs (most of a long-lived
+    store) before parsing them; what `_select` then chooses must be exactly what it chose from
+    every stored row: newest per seed, per mode, per claim version and per profile."""
+    from dataclasses import replace
+
+    from reports.build import _select
+    from tests.reports.synthetic import _trial
+
+    rows = []
+    for code, t in (("old", 0.0), ("new", 50.0)):  # the same seeds from two code versions
+        for s in range(3):
+            for mode_env in ({}, {"mode": "seedbatch"}):
+                late = 100.0 if mode_env and code == "old" else 0.0  # seed-batched ran last, once
+                r = _trial("c", 1, "torch", {"a": 1}, s, env=mode_env, metrics={"m": t + s})
+                rows.append(replace(r, id=f"{r.id}/{code}/{bool(mode_env)}", finished=r.finished + t + late))
+    rows += [_trial("c", 0, "torch", {"a": 1}, 0), _trial("c", 1, "torch", {"a": 2}, 0, profile="smoke")]
+    store = Store(tmp_path / "s.db")
+    for r in rows:
+        store.put(r)
+    every, newest = store.trials(), store.trials(newest=True)
+    assert len(every) == len(rows) and len(newest) == 2 * 3 + 2  # one per seed and mode (+2 others)
+    assert all("/new/" in r.id for r in newest if r.version == 1 and r.profile == "quick" and not r.env)
+    for profile in (None, "quick", "smoke"):
+        full, _ = _select([r for r in every if profile in (None, r.profile)], {"version": 1}, profile)
+        fast, _ = _select([r for r in newest if profile in (None, r.profile)], {"version": 1}, profile)
+        assert [r.id for r in fast] == [r.id for r in full] and full
