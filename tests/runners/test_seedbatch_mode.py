@@ -55,6 +55,15 @@ def _with_max_norm(spec: Any, point: dict[str, Any]) -> Any:
     return dataclasses.replace(spec, training=dataclasses.replace(spec.training, max_norm=3.0))
 
 
+def _plain(value: Any) -> bool:
+    """JSON types exactly (no subclasses, no numpy or framework scalars)."""
+    if type(value) is dict:
+        return all(type(k) is str and _plain(v) for k, v in value.items())
+    if type(value) is list:
+        return all(_plain(v) for v in value)
+    return type(value) in (str, int, float, bool, type(None))
+
+
 @pytest.mark.frameworks
 def test_run_group_batches_falls_back_and_never_raises(
     claims_dir: Path, monkeypatch: pytest.MonkeyPatch
@@ -64,6 +73,9 @@ def test_run_group_batches_falls_back_and_never_raises(
     records = run_group(group)
     assert [r.status for r in records] == ["ok", "ok"]
     assert all(r.env["mode"] == "seedbatch" and r.env["seed_batch"] == 2 for r in records)
+    # records reach the driver as plain data: torch.__version__ (a str subclass) would make the
+    # driver import torch to unpickle them
+    assert all(_plain(r.env) for r in records)
     assert records[0].metrics["test/accuracy"] != records[1].metrics["test/accuracy"]
 
     max_normed = [
@@ -73,6 +85,7 @@ def test_run_group_batches_falls_back_and_never_raises(
     records = run_group(max_normed)
     assert [r.status for r in records] == ["ok", "ok"]
     assert all(r.env["mode"] == "sequential" and "max_norm" in r.env["seedbatch_fallback"] for r in records)
+    assert all(_plain(r.env) for r in records)
 
     monkeypatch.setenv("CLAIMBENCH_FAULT", "raise:tiny-claim")
     records = run_group(group)
