@@ -72,25 +72,30 @@ def tune_then_train(spec: TrialSpec, seed: int, run: Any) -> dict[str, Any]:
         out: dict[str, Any] = run(spec, seed)
         return out
     start = time.perf_counter()
-    plain = dataclasses.replace(spec.training, tuning=None)
-    scores = []
-    for lr in tn.lrs:
-        r = run(
-            dataclasses.replace(spec, optimizer=dataclasses.replace(spec.optimizer, lr=lr), training=plain),
-            tuning_seed(seed),
-        )
-        v = r["metrics"].get(tn.metric, math.inf)
-        scores.append(math.inf if r["diverged"] or not math.isfinite(v) else v)
+    scores = [tuning_score(run(at_lr(spec, lr), tuning_seed(seed)), tn.metric) for lr in tn.lrs]
     best = tn.lrs[int(np.argmin(scores))]
     tune_s = time.perf_counter() - start
-    out = run(
-        dataclasses.replace(spec, optimizer=dataclasses.replace(spec.optimizer, lr=best), training=plain),
-        seed,
-    )
-    out["metrics"]["tune/lr"] = float(best)
-    out["metrics"]["tune/log10_lr"] = float(math.log10(best))
-    out["timings"]["tune_s"] = tune_s
-    return out
+    return mark_tuned(run(at_lr(spec, best), seed), best, tune_s)
+
+
+def at_lr(spec: TrialSpec, lr: float) -> TrialSpec:
+    """`spec` trained at `lr`, without tuning: one run of a tuning sweep (or its final run)."""
+    plain = dataclasses.replace(spec.training, tuning=None)
+    return dataclasses.replace(spec, optimizer=dataclasses.replace(spec.optimizer, lr=lr), training=plain)
+
+
+def tuning_score(result: dict[str, Any], metric: str) -> float:
+    """A tuning run's validation `metric`; inf when it diverged or is not finite (never picked)."""
+    v = result["metrics"].get(metric, math.inf)
+    return math.inf if result["diverged"] or not math.isfinite(v) else float(v)
+
+
+def mark_tuned(result: dict[str, Any], lr: float, tune_s: float) -> dict[str, Any]:
+    """The chosen lr and the tuning's seconds on the evaluation run's result."""
+    result["metrics"]["tune/lr"] = float(lr)
+    result["metrics"]["tune/log10_lr"] = float(math.log10(lr))
+    result["timings"]["tune_s"] = tune_s
+    return result
 
 
 def parts(split: data.Split) -> list[tuple[str, np.ndarray, np.ndarray]]:
@@ -204,6 +209,7 @@ def train(
             found.update(metrics.layer_spread("probe/act_grad_var", engine.act_grad_vars(px, py), at))
 
     reached: list[int] = []  # first evaluation step at which train/loss <= t.target_loss
+    last_eval: dict[int, dict[str, float]] = {}  # step -> its evaluation's scores (the latest only)
 
     stopped: list[bool] = []
 
@@ -217,6 +223,8 @@ def train(
         if batch_losses:
             curves.setdefault("train/batch_loss", []).append([step, float(np.mean(batch_losses))])
         scores = evaluate(engine, split, head)
+        last_eval.clear()
+        last_eval[step] = scores
         for k, v in scores.items():
             curves.setdefault(k, []).append([step, v])
         if t.target_loss is not None and not reached and scores.get("train/loss", math.inf) <= t.target_loss:
@@ -279,7 +287,11 @@ def train(
         record(step, since_eval)
     if not diverged:
         probe(-1, "end")  # probes asked for at step -1 are taken after the last update
-    final = {} if diverged else end_of_training(spec, engine, split, w0, curves, stopper, epochs_run)
+    # the last evaluation is the final one when nothing has touched the net since: no update, no
+    # end-of-training probe (a train-mode probe moves batch-norm statistics), no early-stopping restore
+    probed_at_end = -1 in (*probes.grad_norms_at, *probes.activation_stats_at, *probes.act_grad_var_at)
+    made = None if stopper or probed_at_end else last_eval.get(step)
+    final = {} if diverged else end_of_training(spec, engine, split, w0, curves, stopper, epochs_run, made)
     final.update(found)
     final["train/steps"] = float(step)
     if t.target_loss is not None and not diverged:
@@ -304,12 +316,14 @@ def end_of_training(
     curves: dict[str, list[list[float]]],
     stopper: EarlyStopper | None,
     epochs_run: int,
+    scores: dict[str, float] | None = None,
 ) -> dict[str, float]:
     """Final metrics of a run that did not diverge: early stopping's weights put back first, then
-    the evaluation, the weight probes and the curve summaries."""
+    the evaluation (`scores`: one already made of the final net, the same call's numbers), the
+    weight probes and the curve summaries."""
     probes = spec.probes
     out = stopper.finish(epochs_run) if stopper else {}
-    out.update(evaluate(engine, split, spec.model.head))
+    out.update(evaluate(engine, split, spec.model.head) if scores is None else scores)
     if probes.weight_change or probes.weight_norms:
         w = engine.export()
         if probes.weight_change:

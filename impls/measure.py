@@ -102,15 +102,16 @@ def grad_noise(spec: Any, seed: int, fw: Any) -> dict[str, Any]:
     return result(gradient_agreement(full, minis), {"train_s": time.perf_counter() - t0}, fw.env())
 
 
-# (framework module, spec, seed) -> `fw.tune_then_train(spec, seed)`. The reference arm of
+# (framework module, device, threads, spec, seed) -> `fw.tune_then_train(spec, seed)`. The reference arm of
 # `batch_timing` is the same run for every condition of a seed, and the whole trial when the
 # condition is the reference; a run is deterministic at a fixed thread count, so a worker trains
 # each one once (a claim with 4 batch sizes trained the reference 4 times per seed).
-_RUNS: dict[tuple[str, Any, int], dict[str, Any]] = {}
+_RUNS: dict[tuple[str, Any, Any, Any, int], dict[str, Any]] = {}
 
 
 def trained_once(fw: Any, spec: Any, seed: int) -> dict[str, Any]:
-    key = (fw.__name__, spec, seed)
+    run_env = fw.env()  # a run is the same only on the same device and thread count
+    key = (fw.__name__, run_env.get("device"), run_env.get("threads"), spec, seed)
     if key not in _RUNS:
         if len(_RUNS) >= 64:  # bound a long-lived worker's memory (curves are kept)
             _RUNS.pop(next(iter(_RUNS)))

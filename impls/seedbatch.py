@@ -102,27 +102,18 @@ def run(
     if tn is None:
         return _run_stack(spec, seeds, make_engine, env)
     start = time.perf_counter()
-    plain = dataclasses.replace(spec.training, tuning=None)
-
-    def at(lr: float) -> TrialSpec:
-        return dataclasses.replace(spec, optimizer=dataclasses.replace(spec.optimizer, lr=lr), training=plain)
-
     scores = np.full((len(tn.lrs), len(seeds)), math.inf)  # (lrs, seeds), as loop.tune_then_train scores
     for k, lr in enumerate(tn.lrs):
-        runs = _run_stack(at(lr), [loop.tuning_seed(s) for s in seeds], make_engine, env)
-        for i, r in enumerate(runs):
-            v = r["metrics"].get(tn.metric, math.inf)
-            scores[k, i] = math.inf if r["diverged"] or not math.isfinite(v) else v
+        runs = _run_stack(loop.at_lr(spec, lr), [loop.tuning_seed(s) for s in seeds], make_engine, env)
+        scores[k] = [loop.tuning_score(r, tn.metric) for r in runs]
     best = [tn.lrs[int(np.argmin(scores[:, i]))] for i in range(len(seeds))]
     tune_s = (time.perf_counter() - start) / len(seeds)  # each seed's share, like the timings below
     out: list[dict[str, Any]] = [{} for _ in seeds]
     for lr in dict.fromkeys(best):
         group = [i for i, b in enumerate(best) if b == lr]
-        for i, r in zip(group, _run_stack(at(lr), [seeds[i] for i in group], make_engine, env), strict=True):
-            r["metrics"]["tune/lr"] = float(lr)
-            r["metrics"]["tune/log10_lr"] = float(math.log10(lr))
-            r["timings"]["tune_s"] = tune_s
-            out[i] = r
+        runs = _run_stack(loop.at_lr(spec, lr), [seeds[i] for i in group], make_engine, env)
+        for i, r in zip(group, runs, strict=True):
+            out[i] = loop.mark_tuned(r, lr, tune_s)
     return out
 
 

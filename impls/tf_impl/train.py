@@ -52,13 +52,18 @@ def max_norm(kernels: list[tf.Variable], c: float) -> None:
 
 def concrete(fn: Any) -> Any:
     """`fn` (a tf.function with an input signature) called through its concrete function, traced
-    on the first call."""
+    on the first call. The arguments are converted to the signature's dtypes, as the concrete
+    function's own call converts them, and passed to its flat call (`_call_flat`, TF's internal
+    entry, pinned TF): the same graph on the same tensors, without binding the arguments to the
+    structured signature first, which cost ~0.2 ms a call (a third of a small step)."""
     traced: list[Any] = []
+    dtypes = [s.dtype for s in fn.input_signature]
 
     def call(*args: Any) -> Any:
         if not traced:
             traced.append(fn.get_concrete_function())
-        return traced[0](*args)
+        tensors = [tf.convert_to_tensor(a, d) for a, d in zip(args, dtypes, strict=True)]
+        return traced[0]._call_flat(tensors, traced[0].captured_inputs)
 
     return call
 

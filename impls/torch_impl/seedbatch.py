@@ -12,22 +12,19 @@ from torch.nn import functional as F
 from impls import seedbatch
 from impls.spec import MLP, TrialSpec
 from impls.torch_impl import device, losses, models, optim
-from impls.torch_impl.train import env, pin_threads
+from impls.torch_impl.train import env, pin_threads, seeded_net
 
 
 def dropout_generators(spec: TrialSpec, seeds: list[int], n_in: int, n_out: int) -> list[torch.Generator]:
     """Each seed's dropout stream, in the state where its sequential run starts drawing masks:
-    `train.setup` seeds torch's global generator, then builds the net, whose nn.Linear layers
-    draw their (then overwritten) initial weights from it. Replayed here on a fork of the global
-    state. On a GPU the sequential masks come from the CUDA generator, so there each seed gets a
+    after `train.seeded_net`, replayed here on a fork of the global state. On a GPU the sequential masks come from the CUDA generator, so there each seed gets a
     generator seeded alike: masks equal in distribution, not bit for bit."""
     if device.current().type != "cpu":
         return [torch.Generator(device.current()).manual_seed(seed % (2**63)) for seed in seeds]
     gens = []
     with torch.random.fork_rng(devices=[]):
         for seed in seeds:
-            torch.manual_seed(seed % (2**63))
-            models.build(spec.model, n_in, n_out, spec.training.dtype)
+            seeded_net(spec, seed, n_in, n_out)
             gens.append(torch.Generator())
             gens[-1].set_state(torch.get_rng_state())
     return gens

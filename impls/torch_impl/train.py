@@ -164,14 +164,20 @@ def setup(
 ) -> tuple[TorchEngine, dict[str, np.ndarray]]:
     """A fresh engine for `split`, from the canonical initial weights of `seed` (or from `w0`);
     experiments use it to run the shared loop on their own data."""
-    torch.manual_seed(seed % (2**63))  # dropout masks
-    dtype = spec.training.dtype
     n_in = split.x_train.shape[1]
     if w0 is None:
-        w0 = init.initial_weights(spec.model, n_in, split.n_outputs, seed, dtype)
-    net = models.build(spec.model, n_in, split.n_outputs, dtype)
+        w0 = init.initial_weights(spec.model, n_in, split.n_outputs, seed, spec.training.dtype)  # numpy
+    net = seeded_net(spec, seed, n_in, split.n_outputs)
     models.load_weights(net, w0)
     return TorchEngine(spec, net), w0
+
+
+def seeded_net(spec: TrialSpec, seed: int, n_in: int, n_out: int) -> torch.nn.Module:
+    """torch's global generator seeded with `seed`, then the net built: nn.Linear's own init draws
+    from that generator (its values are then overwritten by the canonical weights), so this leaves
+    the generator where the trial's dropout masks start. The seed-batched engine replays it."""
+    torch.manual_seed(seed % (2**63))
+    return models.build(spec.model, n_in, n_out, spec.training.dtype)
 
 
 def env() -> dict[str, Any]:
