@@ -18,14 +18,13 @@ import io
 import json
 import os
 import pickle
-import re
 import subprocess
 import sys
 import tempfile
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,49 +34,26 @@ import numpy as np
 import pandas as pd
 
 from reports import crossframework, figures, stats
+from reports.index import (
+    FRAMEWORK_ORDER,
+    NO_META_SECTION,
+    NO_SECTION,
+    PROFILE_RANK,
+    ClaimResult,
+    crosscheck_page,
+    environment,
+    framework_order,
+    index_page,
+    slug,
+)
 from reports.render import render_claim, render_crosscheck, render_index, render_method
 from reports.table import cell, curves_table, latest, long_table
 from runners.store import Store, TrialRecord, execution_mode
 
-PROFILE_RANK = {"smoke": 0, "quick": 1, "full": 2}
 ALPHA = 0.05  # family-wise error of a claim's verdicts
-FRAMEWORK_ORDER = ("torch", "tf")
-NO_SECTION = "Other claims"
-NO_META_SECTION = "Claims without metadata"
 DPI = 80
 MIN_CLAIMS_PER_WORKER = 8
 STARTUP_COST = 5.0  # a worker interpreter's imports (~2 s), in `_cost` units
-ENV_MAX_VALUES = 4
-ENV_SUMMARY = ("version", "device", "python", "host")  # the settings named at the top of the index
-ENV_ORDER = (
-    "framework",
-    "version",
-    "device",
-    "threads",
-    "host",
-    "python",
-    "code",
-)  # distinct values shown per environment setting before "(+k more)"
-
-
-@dataclass
-class ClaimResult:
-    """What the index needs to know about one claim, plus its verdicts.json entry."""
-
-    name: str
-    title: str
-    section: str
-    profile: str | None
-    cells: dict[str, str]
-    agree: bool | None
-    seeds: dict[str, int] = field(default_factory=dict)
-    planned: int | None = None  # seeds per arm the claim asks for under this profile
-    failed: int = 0
-    diverged: int = 0
-    note: str = ""
-    evaluated: bool = False
-    gaps: list[dict[str, Any]] = field(default_factory=list)  # crossframework.gaps rows
-    p_values: list[float] = field(default_factory=list)  # every comparison row's p, for BH
 
 
 def build_report(
@@ -123,8 +99,8 @@ def build_report(
 
     frameworks = [f for f in FRAMEWORK_ORDER if any(f in r.cells for r in results)]
     frameworks += sorted({f for r in results for f in r.cells} - set(frameworks))
-    index = _index_page(results, used, frameworks, generated)
-    cross = _crosscheck_page(results, out, generated)
+    index = index_page(results, used, frameworks, generated)
+    cross = crosscheck_page(results, out, generated)
     for fmt in ("html", "md"):
         (out / f"index.{fmt}").write_text(render_index(index, fmt), encoding="utf-8")
         (out / f"crosscheck.{fmt}").write_text(render_crosscheck(cross, fmt), encoding="utf-8")
@@ -230,9 +206,7 @@ def _claim_pages(job: _Job) -> ClaimResult:
     result, page = _claim(job.name, job.records, job.meta, job.notes, job.out, job.rng_seed)
     page["generated"] = job.generated
     for fmt in ("html", "md"):
-        (job.out / "claims" / f"{_slug(job.name)}.{fmt}").write_text(
-            render_claim(page, fmt), encoding="utf-8"
-        )
+        (job.out / "claims" / f"{slug(job.name)}.{fmt}").write_text(render_claim(page, fmt), encoding="utf-8")
     return result
 
 
@@ -339,8 +313,8 @@ def _claim(
     rng_seed: int,
 ) -> tuple[ClaimResult, dict[str, Any]]:
     meta = meta or {}
-    present = _order({r.framework for r in records})
-    declared = _order(meta.get("frameworks") or present or FRAMEWORK_ORDER)
+    present = framework_order({r.framework for r in records})
+    declared = framework_order(meta.get("frameworks") or present or FRAMEWORK_ORDER)
     profile = records[0].profile if records else None
     status = Counter((r.framework, r.status) for r in records)
     seeds = {fw: len({r.seed_index for r in records if r.framework == fw}) for fw in present}
@@ -452,7 +426,7 @@ def _claim(
         "level": f"{100 * level:.4g}%",
         "figures": figs,
         "failures": _failures(records),
-        "env": _environment(records),
+        "env": environment(records),
     }
     return result, page
 
@@ -497,7 +471,7 @@ def _save(fig: Any, title: str, claim: str, i: int, kind: str, out: Path) -> dic
         fig.savefig(buf, format="svg", dpi=DPI, metadata={"Date": None})
     # Figures are made without pyplot, so nothing global holds them: dropping it frees it.
     data = buf.getvalue()
-    file = f"{_slug(claim)}-{i}-{kind}.svg"
+    file = f"{slug(claim)}-{i}-{kind}.svg"
     (out / "figures" / file).write_bytes(data)
     uri = "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")
     return {"title": title, "file": f"../figures/{file}", "uri": uri}
@@ -505,7 +479,7 @@ def _save(fig: Any, title: str, claim: str, i: int, kind: str, out: Path) -> dic
 
 def _failures(records: Sequence[TrialRecord]) -> list[dict[str, Any]]:
     out = []
-    for fw in _order({r.framework for r in records}):
+    for fw in framework_order({r.framework for r in records}):
         bad = [r for r in records if r.framework == fw and r.status != "ok"]
         if bad:
             errors = [r.error for r in bad if r.error]
@@ -526,144 +500,3 @@ def _error_line(error: str) -> str:
     if not lines:
         return ""
     return lines[-1] if lines[0].startswith("Traceback") else lines[0]
-
-
-def _environment(records: Sequence[TrialRecord]) -> list[dict[str, Any]]:
-    """Per framework, each environment setting with its distinct values across the trials."""
-    out = []
-    for fw in _order({r.framework for r in records}):
-        values: dict[str, list[str]] = {}
-        for r in records:
-            if r.framework == fw:
-                for k, v in r.env.items():
-                    seen = values.setdefault(str(k), [])
-                    text = v if isinstance(v, str) else json.dumps(v, sort_keys=True)
-                    if text not in seen:
-                        seen.append(text)
-        keys = [k for k in ENV_ORDER if k in values] + [k for k in values if k not in ENV_ORDER]
-        items = [
-            (
-                k,
-                ", ".join(vs[:ENV_MAX_VALUES])
-                + (f" (+{len(vs) - ENV_MAX_VALUES} more)" if len(vs) > ENV_MAX_VALUES else ""),
-            )
-            for k, vs in ((k, values[k]) for k in keys)
-        ]
-        if items:
-            out.append({"framework": fw, "items": items})
-    return out
-
-
-# ---------------------------------------------------------------------------------------------
-# The index
-# ---------------------------------------------------------------------------------------------
-def _index_page(
-    results: list[ClaimResult], used: list[TrialRecord], frameworks: list[str], generated: str
-) -> dict[str, Any]:
-    sections: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in results:
-        cells = {fw: r.cells.get(fw, "n/a") for fw in frameworks}
-        sections[r.section].append(
-            {
-                "name": r.name,
-                "title": r.title,
-                "note": r.note,
-                "cells": cells,
-                # what the verdict filter matches: the verdicts shown, "none" for a cell without one
-                "filter": " ".join(
-                    sorted({v if v in figures.VERDICT_COLOURS else "none" for v in cells.values()})
-                ),
-                "agree": r.agree,
-                "profile": r.profile,
-                "seeds": ", ".join(f"{fw} {r.seeds[fw]}" for fw in _order(r.seeds))
-                + (f" (of {r.planned} planned)" if r.planned and r.seeds else ""),
-                "failed": r.failed,
-                "diverged": r.diverged,
-                "html": f"claims/{_slug(r.name)}.html",
-                "md": f"claims/{_slug(r.name)}.md",
-            }
-        )
-    order = sorted(sections, key=lambda s: (s in (NO_SECTION, NO_META_SECTION), s == NO_META_SECTION, s))
-    stamps = [t for r in used if (t := r.finished or r.started)]
-    env = _environment(used)
-    seeds: dict[str, list[int]] = defaultdict(list)
-    for r in results:
-        for fw, n in r.seeds.items():
-            seeds[fw].append(n)
-    return {
-        "seeds_summary": ", ".join(
-            f"{fw} {min(seeds[fw])}" + (f"–{max(seeds[fw])}" if max(seeds[fw]) > min(seeds[fw]) else "")
-            for fw in _order(seeds)
-        ),
-        "env_summary": [
-            (block["framework"], "; ".join(f"{k} {v}" for k, v in block["items"] if k in ENV_SUMMARY))
-            for block in env
-        ],
-        "filters": [*figures.VERDICT_COLOURS, "none"],
-        "generated": generated,
-        "profiles": sorted({r.profile for r in used}, key=lambda p: PROFILE_RANK.get(p, -1)),
-        "n_trials": len(used),
-        "n_claims": len(results),
-        "first_trial": _date(min(stamps)) if stamps else "",
-        "last_trial": _date(max(stamps)) if stamps else "",
-        "frameworks": frameworks,
-        "sections": [{"name": s, "claims": sections[s]} for s in order],
-        "disagreements": [c for s in order for c in sections[s] if c["agree"] is False],
-        "n_gap_flagged": sum(any(g["flagged"] for g in r.gaps) for r in results),
-        "env": env,
-        "bh": sweep_bh(results),
-    }
-
-
-def sweep_bh(results: list[ClaimResult], q: float = 0.05) -> str:
-    """Benjamini-Hochberg across every comparison of the sweep (both frameworks): how many have a
-    BH-adjusted p below q. Holm controls each claim's family-wise error; this bounds the share of
-    false discoveries among all the sweep's significant comparisons."""
-    p = np.array([x for r in results for x in r.p_values], dtype=float)
-    p = p[np.isfinite(p)]
-    if not p.size:
-        return ""
-    adjusted = stats.benjamini_hochberg(p)
-    return f"{int((adjusted < q).sum())} of {p.size} comparisons have a Benjamini-Hochberg adjusted p < {q:g}"
-
-
-def _crosscheck_page(results: list[ClaimResult], out: Path, generated: str) -> dict[str, Any]:
-    """Effect-size agreement (claims evaluated in both frameworks) and the newest ladder runs."""
-    claims = []
-    for r in results:
-        if not r.gaps:
-            continue
-        claims.append(
-            {
-                "name": r.name,
-                "title": r.title,
-                "html": f"claims/{_slug(r.name)}.html",
-                "md": f"claims/{_slug(r.name)}.md",
-                "cells": {fw: r.cells.get(fw, "n/a") for fw in crossframework.PAIR},
-                "agree": r.agree is not False,
-                "gap_flagged": any(g["flagged"] for g in r.gaps),
-                "gaps": r.gaps,
-            }
-        )
-    ladders, notes = crossframework.load_ladders(out)
-    return {
-        "generated": generated,
-        "frameworks": list(crossframework.PAIR),
-        "claims": claims,
-        "flagged": [c for c in claims if not c["agree"] or c["gap_flagged"]],
-        "ladders": ladders,
-        "ladder_notes": notes,
-    }
-
-
-def _date(t: float) -> str:
-    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _order(frameworks: Any) -> list[str]:
-    present = set(frameworks)
-    return [f for f in FRAMEWORK_ORDER if f in present] + sorted(present - set(FRAMEWORK_ORDER))
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip(".") or "claim"

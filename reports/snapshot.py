@@ -21,8 +21,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from reports.build import FRAMEWORK_ORDER, _slug, build_report
+from reports.build import build_report
 from reports.crossframework import LADDER_GLOB
+from reports.index import FRAMEWORK_ORDER, slug
 from reports.render import mdcell
 
 START = "<!-- verdicts:start -->"
@@ -39,7 +40,7 @@ def verdict_table(verdicts: dict[str, dict[str, Any]], report: str = "docs/repor
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name in sorted(verdicts):
         v = verdicts[name]
-        cells = [f"[{mdcell(name)}]({report}/claims/{_slug(name)}.md)"]
+        cells = [f"[{mdcell(name)}]({report}/claims/{slug(name)}.md)"]
         cells += [f"**{mdcell(v[f])}**" if f in v else "—" for f in frameworks]
         cells.append("yes" if v.get("agree", True) else "**no**")
         lines.append("| " + " | ".join(cells) + " |")

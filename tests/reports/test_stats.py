@@ -466,7 +466,7 @@ def test_interaction_detects_a_planted_growth_and_not_a_null() -> None:
 
 
 def test_sweep_wide_bh_counts_adjusted_discoveries() -> None:
-    from reports.build import ClaimResult, sweep_bh
+    from reports.index import ClaimResult, sweep_bh
 
     def result(ps: list[float]) -> ClaimResult:
         return ClaimResult("c", "t", "s", "quick", {}, None, p_values=ps)
