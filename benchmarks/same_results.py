@@ -33,11 +33,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from runners.store import Store, TrialRecord, point_json
+from runners.store import Store, TrialRecord, execution_mode, point_json
 
 
 def key(r: TrialRecord) -> tuple[object, ...]:
-    mode = "seedbatch" if r.env.get("mode") == "seedbatch" or "seedbatch_fallback" in r.env else "sequential"
+    mode = execution_mode(r.env)
     return (r.claim, r.version, r.framework, point_json(r.factors), r.seed_index, r.profile, mode)
 
 
