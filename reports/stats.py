@@ -245,16 +245,17 @@ def conditions(table: pd.DataFrame, expect: dict[str, Any], factors: list[str]) 
 
 
 def _clean(rows: pd.DataFrame, what: str) -> tuple[pd.Series, int]:
-    """Values of one arm indexed by seed (ok and finite only), and its count of bad trials."""
-    good = (rows["status"] == "ok") & np.isfinite(rows["value"].to_numpy(dtype=float))
-    values = rows.loc[good, ["seed_index", "value"]]
-    if values["seed_index"].duplicated().any():
-        dup = sorted(values.loc[values["seed_index"].duplicated(), "seed_index"].unique().tolist())
+    """Values of one arm indexed by seed (ok and finite only), and its count of bad trials.
+    In numpy: this runs for every arm of every comparison, most of the statistics' time in pandas."""
+    values = rows["value"].to_numpy(dtype=float)
+    good = (rows["status"].to_numpy() == "ok") & np.isfinite(values)
+    seeds = rows["seed_index"].to_numpy()[good]
+    order = np.argsort(seeds, kind="stable")
+    seeds, values = seeds[order], values[good][order]
+    if seeds.size > 1 and (repeated := seeds[1:] == seeds[:-1]).any():
+        dup = sorted(set(seeds[1:][repeated].tolist()))
         raise ValueError(f"{what}: more than one ok trial for seed index(es) {dup}")
-    series = pd.Series(
-        values["value"].to_numpy(dtype=float), index=values["seed_index"].to_numpy(), dtype=float
-    ).sort_index()
-    return series, int((~good).sum())
+    return pd.Series(values, index=seeds, dtype=float), int((~good).sum())
 
 
 class _Effect:
