@@ -143,20 +143,23 @@ def welch_test(a: np.ndarray, b: np.ndarray) -> float:
     return float(2 * special.stdtr(df, -abs(diff) / math.sqrt(se2)))
 
 
+def _ranked(p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """p flat as floats, an all-nan array of its shape for the adjusted values, and the indices of
+    its non-nan entries in ascending order of p (nan entries are not hypotheses)."""
+    arr = np.asarray(p, dtype=float).ravel()
+    ok = np.flatnonzero(~np.isnan(arr))
+    return arr, np.full(arr.shape, np.nan), ok[np.argsort(arr[ok], kind="stable")]
+
+
 def holm(p: np.ndarray) -> np.ndarray:
     """Holm-Bonferroni adjusted p-values (same order as `p`).
 
     nan entries stay nan and are not counted in the number of hypotheses.
     """
-    arr = np.asarray(p, dtype=float).ravel()
-    out = np.full(arr.shape, np.nan)
-    ok = np.flatnonzero(~np.isnan(arr))
-    m = ok.size
-    if m == 0:
-        return out
-    order = ok[np.argsort(arr[ok], kind="stable")]
-    scaled = (m - np.arange(m)) * arr[order]
-    out[order] = np.minimum(1.0, np.maximum.accumulate(scaled))
+    arr, out, order = _ranked(p)
+    m = order.size
+    if m:
+        out[order] = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * arr[order]))
     return out
 
 
@@ -165,15 +168,11 @@ def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
 
     nan entries stay nan and are not counted in the number of hypotheses.
     """
-    arr = np.asarray(p, dtype=float).ravel()
-    out = np.full(arr.shape, np.nan)
-    ok = np.flatnonzero(~np.isnan(arr))
-    m = ok.size
-    if m == 0:
-        return out
-    order = ok[np.argsort(arr[ok], kind="stable")]
-    scaled = arr[order] * m / np.arange(1, m + 1)
-    out[order] = np.minimum(1.0, np.minimum.accumulate(scaled[::-1])[::-1])
+    arr, out, order = _ranked(p)
+    m = order.size
+    if m:
+        scaled = arr[order] * m / np.arange(1, m + 1)
+        out[order] = np.minimum(1.0, np.minimum.accumulate(scaled[::-1])[::-1])
     return out
 
 
