@@ -9,8 +9,10 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import signal
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -127,7 +129,7 @@ class RayBackend:
         pending: dict[Any, list[Trial]] = {}
         try:
             _check_feasible(ray, groups)
-            remote = ray.remote(run_group)
+            remote = ray.remote(_ray_task)
             cpus = int(ray.cluster_resources().get("CPU", 2))
             limit = self.max_in_flight or max(2, 2 * cpus)
             queue = list(groups)
@@ -147,12 +149,21 @@ class RayBackend:
                     for r in records:
                         on_record(r)
         except KeyboardInterrupt:
-            for ref in pending:
-                ray.cancel(ref, force=True)
+            if not owned:  # a cluster outlives this run: stop its tasks; an embedded Ray just goes
+                for ref in pending:  # (cancelling while replies arrive raced in Ray's core worker)
+                    ray.cancel(ref, force=True)
             raise
         finally:
             if owned:
                 ray.shutdown()
+
+
+def _ray_task(group: list[Trial]) -> list[TrialRecord]:
+    """`run_group` in a Ray worker, deaf to SIGINT: a terminal's Ctrl-C reaches every process of
+    its group, and only the driver should act on it (it shuts the workers down)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return run_group(group)
 
 
 def next_task(queue: list[list[Trial]], cpus: int) -> list[Trial]:
