@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from impls import data, loop, measure
-from impls.spec import MLP, Data, Optimizer, Plateau, Training, TrialSpec, Tuning, validate
+from impls.spec import MLP, Data, EarlyStopping, Optimizer, Plateau, Training, TrialSpec, Tuning, validate
 
 SPEC = TrialSpec(
     data=Data("digits", n_train=64), model=MLP(depth=1, width=4), optimizer=Optimizer("sgd", lr=0.4)
@@ -142,3 +142,47 @@ def test_bag_of_features_is_sparse_and_dense_twin_is_not() -> None:
     assert (x.sum(axis=1) == 10).all()
     xd, _, _ = data.pool("bag_of_features", (("dense", True), ("n", 200)))
     assert (xd != 0).mean() == 1.0 and np.mean((xd**2).sum(1)) == pytest.approx(10, rel=0.1)
+
+
+class CountingEngine(FakeEngine):
+    """FakeEngine that counts evaluations, whose train-mode probe moves its state (as a probe moves
+    batch-norm statistics) and whose weights early stopping can export and restore."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.evaluated = 0
+
+    def outputs(self, x: np.ndarray) -> np.ndarray:
+        self.evaluated += 1
+        return super().outputs(x)
+
+    def grad_norms(self, x: np.ndarray, y: np.ndarray) -> list[float]:
+        self.n += 1
+        return [1.0]
+
+    def export(self) -> dict[str, np.ndarray]:
+        return {"n": np.array(self.n)}
+
+    def restore(self, weights: dict[str, np.ndarray]) -> None:
+        self.n = int(weights["n"])
+
+
+def test_the_last_evaluation_is_reused_only_when_nothing_touched_the_net_since() -> None:
+    def final_vs_last(**training: Any) -> tuple[float, float, int]:
+        eng = CountingEngine()
+        spec = dataclasses.replace(SPEC, training=Training(epochs=3, batch_size=16, **training))
+        spec = dataclasses.replace(spec, data=dataclasses.replace(SPEC.data, val_fraction=0.1))
+        out = _train(spec, eng)
+        return out["metrics"]["train/loss"], out["curves"]["train/loss"][-1][1], eng.evaluated
+
+    final, last, evaluated = final_vs_last()
+    assert final == last and evaluated == 3 * 3  # 3 epochs x (train, val, test), none repeated
+    # an end-of-training probe moves the net: the final evaluation is made again
+    probed = dataclasses.replace(SPEC.probes, grad_norms_at=(-1,))
+    eng = CountingEngine()
+    spec = dataclasses.replace(SPEC, training=Training(epochs=3, batch_size=16), probes=probed)
+    out = _train(spec, eng)
+    assert out["metrics"]["train/loss"] != out["curves"]["train/loss"][-1][1]
+    # early stopping puts back the first epoch's weights (a min_delta nothing beats)
+    final, last, _ = final_vs_last(early_stopping=EarlyStopping(patience=5, min_delta=1e9))
+    assert final != last
