@@ -55,15 +55,9 @@ def run(spec: TrialSpec, seed: int, make_engine: MakeEngine, encode: Encode) -> 
     n_in = split.x_train.shape[1]
     w0 = init.initial_weights(m, n_in, n_in, seed, dtype)
     engine = make_engine(spec, n_in, w0, seed)
-    base = pca.fit(split.x_train, int(p.get("pca_k", m.code)))
-    extra: dict[str, float] = {
-        "pca/train_mse": base.mse(split.x_train),
-        "pca/test_mse": base.mse(split.x_test),
-    }
     stop = None
     if "match_pca_k" in p:  # matched error: stop at the first evaluation at or below the target
         target = pca.fit(split.x_train, int(p["match_pca_k"])).mse(split.x_train)
-        extra["match/target_mse"] = target
 
         def stop(ev: dict[str, float]) -> bool:
             return ev["train/loss"] <= target
@@ -71,9 +65,33 @@ def run(spec: TrialSpec, seed: int, make_engine: MakeEngine, encode: Encode) -> 
     build_s = time.perf_counter() - t0
     result = loop.train(spec, seed, split, engine, w0, stop=stop)
     result["timings"]["build_s"] = build_s
+    return finish(spec, seed, split, engine, lambda x: encode(engine, x), result)
+
+
+def finish(
+    spec: TrialSpec,
+    seed: int,
+    split: data.Split,
+    engine: Any,
+    encode: Callable[[np.ndarray], np.ndarray],
+    result: dict[str, Any],
+) -> dict[str, Any]:
+    """The study's own metrics of a trained autoencoder, added to `result` (the shared loop's): what
+    `run` does after training, and the seed-batched run (`impls.seedbatch`) per seed, where `engine`
+    is that seed's view of the stack (`outputs`, `export`) and `encode` its encoder."""
+    m = spec.model
+    assert isinstance(m, Autoencoder)
     if result["diverged"]:
         return result
+    p = dict(spec.params)
     t1 = time.perf_counter()
+    base = pca.fit(split.x_train, int(p.get("pca_k", m.code)))
+    extra: dict[str, float] = {
+        "pca/train_mse": base.mse(split.x_train),
+        "pca/test_mse": base.mse(split.x_test),
+    }
+    if "match_pca_k" in p:
+        extra["match/target_mse"] = pca.fit(split.x_train, int(p["match_pca_k"])).mse(split.x_train)
     out = result["metrics"]
     out["ae/train_mse"], out["ae/test_mse"] = out["train/loss"], out["test/loss"]
     for part in ("train", "test"):
@@ -91,13 +109,14 @@ def run(spec: TrialSpec, seed: int, make_engine: MakeEngine, encode: Encode) -> 
             out[f"test/{k}"] = v
         for k, v in imagestats.sharpness(base.reconstruct(split.x_test), split.x_test, shape).items():
             out[f"pca/{k}"] = v
+    dtype = spec.training.dtype
     labels = (
         data.load(dataclasses.replace(spec.data, target="label"), seed, dtype) if p.get("probe") else None
     )
-    z_train = encode(engine, split.x_train) if labels is not None else None
+    z_train = encode(split.x_train) if labels is not None else None
     if labels is not None and z_train is not None:
         out["probe/accuracy_clean"] = linear_probe(
-            z_train, labels.y_train, encode(engine, split.x_test), labels.y_test
+            z_train, labels.y_train, encode(split.x_test), labels.y_test
         )
     for level in p.get("eval_mask", ()):
         noisy = masked(split.x_test, level)
@@ -107,9 +126,7 @@ def run(spec: TrialSpec, seed: int, make_engine: MakeEngine, encode: Encode) -> 
         )
         out[f"{tag}/pca_mse_clean"] = float(((base.reconstruct(noisy) - split.x_test) ** 2).mean())
         if labels is not None and z_train is not None:
-            out[f"{tag}/probe_accuracy"] = linear_probe(
-                z_train, labels.y_train, encode(engine, noisy), labels.y_test
-            )
+            out[f"{tag}/probe_accuracy"] = linear_probe(z_train, labels.y_train, encode(noisy), labels.y_test)
     out.update(extra)
     result["timings"]["extras_s"] = time.perf_counter() - t1
     return result

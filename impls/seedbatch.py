@@ -6,9 +6,12 @@ sum_s L_s, so each seed's gradient is exactly its own and an elementwise optimis
 `impls.spec`) updates each seed exactly as it would alone. This module is the framework-free
 half: which specs can run this way, and the loop, which mirrors `impls.loop.train` for them
 (same batch orders, curves, metrics, targets, per-step probes and divergence handling per seed).
+Two families stack: MLPs in the shared loop ("train", "contrast"), and dense autoencoders in the
+"autoencode" experiment, whose study metrics `impls.autoencode.finish` then takes per seed.
 
-Dropout draws each seed's masks from that seed's own stream (the generator or seed state its
-sequential run would use, in the same order), so a seed's masks are its sequential run's masks.
+Dropout, masking noise and VAE noise draw each seed's numbers from that seed's own stream (the
+generator or seed state its sequential run would use, in the same order), so they are its
+sequential run's draws.
 
 Results are the sequential ones up to floating-point summation order (batched matmul instead of
 one matmul), so the runner stores them under their own trial ids (`mode: seedbatch`)."""
@@ -19,12 +22,12 @@ import dataclasses
 import math
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 
-from impls import contrast, data, init, loop, metrics
-from impls.spec import MLP, TrialSpec, validate
+from impls import autoencode, contrast, data, init, loop, metrics
+from impls.spec import MLP, Autoencoder, TrialSpec, validate
 
 
 class NotBatchable(ValueError):
@@ -45,6 +48,14 @@ class StackedEngine(Protocol):
     def export(self, s: int) -> dict[str, np.ndarray]:
         """Seed s's current weights in the canonical layout of `impls.init`."""
 
+    def set_lr(self, lr: float) -> None:
+        """The lr of the next updates, for every seed (schedules depend on the step, not the seed)."""
+
+
+class ProbedStack(StackedEngine, Protocol):
+    """A stack with the per-step probes (the MLP stacks; `reason_not_batchable` keeps probes off
+    the others)."""
+
     def grad_norms(self, x: np.ndarray, y: np.ndarray) -> list[list[float]]:
         """Per seed, `loop.Engine.grad_norms` of its own slice of x (S, b, in), y; no update."""
 
@@ -54,19 +65,41 @@ class StackedEngine(Protocol):
     def activations(self, x: np.ndarray) -> list[list[np.ndarray]]:
         """Per seed, `loop.Engine.activations` (eval mode) of its own slice of x."""
 
-    def set_lr(self, lr: float) -> None:
-        """The lr of the next updates, for every seed (schedules depend on the step, not the seed)."""
+
+class AutoencoderStack(StackedEngine, Protocol):
+    def encode_one(self, s: int, x: np.ndarray) -> np.ndarray:
+        """Seed s's code (its mean for a VAE), (n, code), of x (n, in) alone."""
 
 
 def reason_not_batchable(spec: TrialSpec) -> str | None:
-    """Why `spec` cannot run seed-batched, or None. Narrow on purpose: only what the stacked MLP
+    """Why `spec` cannot run seed-batched, or None. Narrow on purpose: only what the stacked
     engines and `train` below reproduce exactly."""
     if spec.experiment == "contrast":  # its two arms, each seed-batched as a stack of its own
         return next((why for _, arm in contrast.arms(spec) if (why := reason_not_batchable(arm))), None)
     m, t, o = spec.model, spec.training, spec.optimizer
+    ae = spec.experiment == "autoencode"
     checks = [
-        (spec.experiment != "train", f"experiment {spec.experiment!r} is not the shared training loop"),
-        (not isinstance(m, MLP), f"model family {m.family!r} has no stacked engine (MLP only)"),
+        (
+            not ae and spec.experiment != "train",
+            f"experiment {spec.experiment!r} is not the shared training loop",
+        ),
+        (
+            not isinstance(m, Autoencoder if ae else MLP),
+            f"model family {m.family!r} has no stacked engine "
+            "for this experiment (MLP: train; dense autoencoder: autoencode)",
+        ),
+        # measured: a conv AE step as one grouped conv over S seeds costs what S convs cost (torch
+        # 2.68 s vs 2.71 s for 100 steps of 5 seeds), so conv stacks would add code for nothing
+        (isinstance(m, Autoencoder) and bool(m.conv_channels), "convolutional autoencoders are not stacked"),
+        (ae and "match_pca_k" in dict(spec.params), "a matched-error stop ends seeds at different steps"),
+        (ae and t.tuning is not None, "the autoencode experiment trains without lr tuning (training.tuning)"),
+        (
+            isinstance(m, Autoencoder)
+            and bool(
+                spec.probes.grad_norms_at or spec.probes.activation_stats_at or spec.probes.act_grad_var_at
+            ),
+            "autoencoder probes are not implemented seed-batched",
+        ),
         (t.plateau is not None, "ReduceLROnPlateau sets an lr per seed"),
         (t.early_stopping is not None, "early stopping ends seeds at different epochs"),
         (t.max_norm != 0.0, "max_norm is not implemented seed-batched"),
@@ -129,8 +162,11 @@ def _run_stack(
     engine = make_engine(spec, seeds, w0s, n_in, n_out)
     build_s = time.perf_counter() - t0
     results = train(spec, seeds, splits, engine, w0s)
-    for r in results:
+    for i, r in enumerate(results):
         r["timings"]["build_s"] = build_s / len(seeds)
+        if spec.experiment == "autoencode":  # the study's metrics of each seed's trained net
+            view = SeedView(engine, i)
+            autoencode.finish(spec, seeds[i], splits[i], view, view.encode, r)
         r["env"] = env | {"mode": "seedbatch", "seed_batch": len(seeds)}
     return results
 
@@ -157,6 +193,9 @@ class SeedView:
 
     def export(self) -> dict[str, np.ndarray]:
         return self.engine.export(self.s)
+
+    def encode(self, x: np.ndarray) -> np.ndarray:
+        return cast(AutoencoderStack, self.engine).encode_one(self.s, x)
 
 
 @dataclasses.dataclass(eq=False)
@@ -205,16 +244,17 @@ def train(
         """`loop.train`'s probe() for the seeds `which`, one engine call for the stack (train-mode
         calls move every seed's batch-norm statistics, as the sequential engine's calls do)."""
         at = step if label is None else label
+        probed = cast(ProbedStack, engine)  # a spec with probes stacks only where they exist
         if step in probes.grad_norms_at:
-            norms = engine.grad_norms(px, py)
+            norms = probed.grad_norms(px, py)
             for i in which:
                 state[i].found.update(metrics.layer_summaries("probe/grad_norm", norms[i], at))
         if step in probes.activation_stats_at:
-            acts = engine.activations(px)
+            acts = probed.activations(px)
             for i in which:
                 state[i].found.update(metrics.activation_summaries(acts[i], at))
         if step in probes.act_grad_var_at:
-            grad_vars = engine.act_grad_vars(px, py)
+            grad_vars = probed.act_grad_vars(px, py)
             for i in which:
                 state[i].found.update(metrics.layer_spread("probe/act_grad_var", grad_vars[i], at))
 

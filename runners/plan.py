@@ -98,10 +98,11 @@ def _digest_files(paths: tuple[Path, ...]) -> str:
 
 def code_fingerprint(cls: type[Claim], framework: str, mode: str = "sequential") -> str:
     """Hash of the code that can change a trial's result: the claim's file, the shared impls
-    and the framework's package. The seed-batch files can change only seed-batched results."""
+    and the framework's package. The seed-batch files (seedbatch*.py) can change only seed-batched
+    results."""
 
     def used(p: Path) -> bool:
-        return mode == "seedbatch" or p.name != "seedbatch.py"
+        return mode == "seedbatch" or not p.name.startswith("seedbatch")
 
     shared = tuple(sorted(p for p in IMPLS.glob("*.py") if used(p)))  # spec, data, init, loop, ...
     fw = tuple(sorted(p for p in (IMPLS / f"{framework}_impl").rglob("*.py") if used(p)))

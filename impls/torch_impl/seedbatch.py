@@ -1,5 +1,5 @@
 """PyTorch seed-batched MLP (see `impls.seedbatch`): S seeds' weights stacked on a leading axis,
-one update for all of them per step, and `run_seed_batch`."""
+one update for all of them per step, and `run_seed_batch` (dense autoencoders: `seedbatch_ae`)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import torch
 from torch.nn import functional as F
 
 from impls import seedbatch
-from impls.spec import MLP, TrialSpec
+from impls.spec import MLP, Autoencoder, TrialSpec
 from impls.torch_impl import device, losses, models, optim
+from impls.torch_impl.seedbatch_ae import StackedAE
 from impls.torch_impl.train import env, pin_threads, seeded_net
 
 
@@ -200,4 +201,4 @@ def run_seed_batch(spec: TrialSpec, seeds: list[int], threads: int = 1) -> list[
     """`run_trial(spec, seed)` for every seed, trained as one stack; raises
     `impls.seedbatch.NotBatchable` when the spec or the seeds' splits do not allow it."""
     pin_threads(threads)
-    return seedbatch.run(spec, seeds, StackedMLP, env())
+    return seedbatch.run(spec, seeds, StackedAE if isinstance(spec.model, Autoencoder) else StackedMLP, env())

@@ -11,7 +11,18 @@ import numpy as np
 import pytest
 
 from impls import data, loop, seedbatch
-from impls.spec import CNN, MLP, Data, EarlyStopping, Optimizer, Probes, Training, TrialSpec, Tuning
+from impls.spec import (
+    CNN,
+    MLP,
+    Autoencoder,
+    Data,
+    EarlyStopping,
+    Optimizer,
+    Probes,
+    Training,
+    TrialSpec,
+    Tuning,
+)
 
 BASE = TrialSpec(data=Data("digits", n_train=100), model=MLP(depth=1, width=8), training=Training(epochs=3))
 
@@ -69,6 +80,41 @@ def test_a_contrast_stacks_when_both_arms_do() -> None:
     capped = dataclasses.replace(contrast, params=(("field", "training.max_norm"), ("values", (0.0, 3.0))))
     why = seedbatch.reason_not_batchable(capped)  # the treatment arm has a max-norm constraint
     assert why is not None and "max_norm" in why
+
+
+AE = TrialSpec(
+    data=Data("digits", n_train=100, unit_range=True, target="input"),
+    model=Autoencoder(widths=(16,), code=4),
+    optimizer=Optimizer("adam", lr=1e-3),
+    experiment="autoencode",
+)
+
+
+def test_dense_autoencoders_stack_in_the_autoencode_experiment() -> None:
+    for model in (
+        Autoencoder(widths=(), code=2, activation="linear"),
+        Autoencoder(widths=(16,), code=4, tied=True),
+        Autoencoder(widths=(16,), code=4, variational=True),  # each seed's eps from its own stream
+        Autoencoder(widths=(), code=4, mask_noise=0.25),  # and its masks
+    ):
+        assert seedbatch.reason_not_batchable(dataclasses.replace(AE, model=model)) is None
+    assert seedbatch.reason_not_batchable(dataclasses.replace(AE, params=(("probe", True),))) is None
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"model": Autoencoder(widths=(), conv_channels=(4,))}, "convolutional"),
+        ({"params": (("match_pca_k", 2),)}, "matched-error stop"),
+        ({"probes": Probes(grad_norms_at=(0,))}, "autoencoder probes"),
+        ({"training": Training(tuning=Tuning(lrs=(0.1,)))}, "without lr tuning"),  # as its sequential run
+        ({"model": MLP()}, "family 'mlp'"),  # an MLP has no autoencode stack
+        ({"experiment": "train"}, "family 'autoencoder'"),  # nor an autoencoder a train stack
+    ],
+)
+def test_autoencoders_that_do_not_stack_say_why(change: dict[str, object], says: str) -> None:
+    why = seedbatch.reason_not_batchable(dataclasses.replace(AE, **change))  # type: ignore[arg-type]
+    assert why is not None and says in why
 
 
 def test_splits_of_different_shapes_do_not_stack() -> None:
