@@ -6,8 +6,9 @@ sum_s L_s, so each seed's gradient is exactly its own and an elementwise optimis
 `impls.spec`) updates each seed exactly as it would alone. This module is the framework-free
 half: which specs can run this way, and the loop, which mirrors `impls.loop.train` for them
 (same batch orders, curves, metrics, targets, per-step probes and divergence handling per seed).
-Two families stack: MLPs in the shared loop ("train", "contrast"), and dense autoencoders in the
-"autoencode" experiment, whose study metrics `impls.autoencode.finish` then takes per seed.
+Three families stack: MLPs and recurrent nets in the shared loop ("train"; MLPs in "contrast"),
+and dense autoencoders in the "autoencode" experiment, whose study metrics
+`impls.autoencode.finish` then takes per seed.
 
 Dropout, masking noise and VAE noise draw each seed's numbers from that seed's own stream (the
 generator or seed state its sequential run would use, in the same order), so they are its
@@ -27,7 +28,7 @@ from typing import Any, Protocol, cast
 import numpy as np
 
 from impls import autoencode, contrast, data, init, loop, metrics
-from impls.spec import MLP, Autoencoder, TrialSpec, validate
+from impls.spec import MLP, RNN, Autoencoder, TrialSpec, validate
 
 
 class NotBatchable(ValueError):
@@ -84,9 +85,9 @@ def reason_not_batchable(spec: TrialSpec) -> str | None:
             f"experiment {spec.experiment!r} is not the shared training loop",
         ),
         (
-            not isinstance(m, Autoencoder if ae else MLP),
+            not isinstance(m, Autoencoder if ae else (MLP, RNN)),
             f"model family {m.family!r} has no stacked engine "
-            "for this experiment (MLP: train; dense autoencoder: autoencode)",
+            "for this experiment (MLP, RNN: train; dense autoencoder: autoencode)",
         ),
         # measured: a conv AE step as one grouped conv over S seeds costs what S convs cost (torch
         # 2.68 s vs 2.71 s for 100 steps of 5 seeds), so conv stacks would add code for nothing
@@ -94,11 +95,11 @@ def reason_not_batchable(spec: TrialSpec) -> str | None:
         (ae and "match_pca_k" in dict(spec.params), "a matched-error stop ends seeds at different steps"),
         (ae and t.tuning is not None, "the autoencode experiment trains without lr tuning (training.tuning)"),
         (
-            isinstance(m, Autoencoder)
+            not isinstance(m, MLP)
             and bool(
                 spec.probes.grad_norms_at or spec.probes.activation_stats_at or spec.probes.act_grad_var_at
             ),
-            "autoencoder probes are not implemented seed-batched",
+            f"{m.family} probes are not implemented seed-batched",
         ),
         (t.plateau is not None, "ReduceLROnPlateau sets an lr per seed"),
         (t.early_stopping is not None, "early stopping ends seeds at different epochs"),

@@ -1,6 +1,6 @@
 """TensorFlow seed-batched MLP (see `impls.seedbatch`): S seeds' weights stacked on a leading
 axis, one traced update for all of them per step, and `run_seed_batch` (dense autoencoders:
-`seedbatch_ae`). Like `train.TFEngine`, a stack is traced once per shape and reused: `reset`
+`seedbatch_ae`, recurrent nets: `seedbatch_rnn`). Like `train.TFEngine`, a stack is traced once per shape and reused: `reset`
 assigns new weights and optimiser state."""
 
 from __future__ import annotations
@@ -18,12 +18,13 @@ import numpy as np
 import tensorflow as tf
 
 from impls import seedbatch
-from impls.spec import MLP, Autoencoder, TrialSpec, structure
+from impls.spec import MLP, RNN, Autoencoder, TrialSpec, structure
 from impls.tf_impl import losses, models, optim
 from impls.tf_impl.seedbatch_ae import StackedAE
+from impls.tf_impl.seedbatch_rnn import StackedRNN
 from impls.tf_impl.train import concrete, env, pin_threads
 
-_STACKS: dict[tuple[Any, ...], StackedMLP | StackedAE] = {}
+_STACKS: dict[tuple[Any, ...], StackedMLP | StackedAE | StackedRNN] = {}
 
 
 class StackedMLP:
@@ -248,7 +249,7 @@ class StackedMLP:
 
 def stack_for(
     spec: TrialSpec, seeds: list[int], w0s: list[dict[str, np.ndarray]], n_in: int, n_out: int
-) -> StackedMLP | StackedAE:
+) -> StackedMLP | StackedAE | StackedRNN:
     """The cached stack for this shape (the lr lives in a variable, as in `train.engine_for`),
     reset to the seeds' initial weights `w0s`, dropout seeds and a fresh optimiser state."""
     t = spec.training
@@ -258,7 +259,8 @@ def stack_for(
     if key not in _STACKS:
         if len(_STACKS) >= 16:  # bound memory in a long-lived worker
             _STACKS.pop(next(iter(_STACKS)))
-        family = StackedAE if isinstance(spec.model, Autoencoder) else StackedMLP
+        m = spec.model
+        family = StackedAE if isinstance(m, Autoencoder) else StackedRNN if isinstance(m, RNN) else StackedMLP
         _STACKS[key] = family(spec, n_in, n_out, n_seeds)
     _STACKS[key].reset(seeds, w0s, spec)
     return _STACKS[key]

@@ -1,5 +1,6 @@
 """PyTorch seed-batched MLP (see `impls.seedbatch`): S seeds' weights stacked on a leading axis,
-one update for all of them per step, and `run_seed_batch` (dense autoencoders: `seedbatch_ae`)."""
+one update for all of them per step, and `run_seed_batch` (dense autoencoders: `seedbatch_ae`,
+recurrent nets: `seedbatch_rnn`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import torch
 from torch.nn import functional as F
 
 from impls import seedbatch
-from impls.spec import MLP, Autoencoder, TrialSpec
+from impls.spec import MLP, RNN, Autoencoder, TrialSpec
 from impls.torch_impl import device, losses, models, optim
 from impls.torch_impl.seedbatch_ae import StackedAE
 from impls.torch_impl.train import env, pin_threads, seeded_net
@@ -200,5 +201,11 @@ class StackedMLP:
 def run_seed_batch(spec: TrialSpec, seeds: list[int], threads: int = 1) -> list[dict[str, Any]]:
     """`run_trial(spec, seed)` for every seed, trained as one stack; raises
     `impls.seedbatch.NotBatchable` when the spec or the seeds' splits do not allow it."""
+    from impls.torch_impl.seedbatch_rnn import StackedRNN  # it imports `dropout_generators` from here
+
     pin_threads(threads)
-    return seedbatch.run(spec, seeds, StackedAE if isinstance(spec.model, Autoencoder) else StackedMLP, env())
+    m = spec.model
+    family: seedbatch.MakeEngine = (
+        StackedAE if isinstance(m, Autoencoder) else StackedRNN if isinstance(m, RNN) else StackedMLP
+    )
+    return seedbatch.run(spec, seeds, family, env())

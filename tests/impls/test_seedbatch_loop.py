@@ -14,6 +14,7 @@ from impls import data, loop, seedbatch
 from impls.spec import (
     CNN,
     MLP,
+    RNN,
     Autoencoder,
     Data,
     EarlyStopping,
@@ -68,6 +69,7 @@ def test_plain_mlp_specs_are_eligible() -> None:
         MLP(depth=3, highway=True, norm="batch"),
         MLP(dropout=0.5, input_dropout=0.2),  # each seed's masks replayed from its own stream
         MLP(activation="selu", dropout=0.1, dropout_kind="alpha"),
+        RNN(cell="gru", layers=2, norm="batch", input_dropout=0.2, recurrent_dropout=0.2, output_dropout=0.3),
     ):
         assert seedbatch.reason_not_batchable(dataclasses.replace(BASE, model=model)) is None
 
@@ -105,6 +107,7 @@ def test_dense_autoencoders_stack_in_the_autoencode_experiment() -> None:
     ("change", "says"),
     [
         ({"model": Autoencoder(widths=(), conv_channels=(4,))}, "convolutional"),
+        ({"model": RNN(), "experiment": "train", "probes": Probes(act_grad_var_at=(0,))}, "rnn probes"),
         ({"params": (("match_pca_k", 2),)}, "matched-error stop"),
         ({"probes": Probes(grad_norms_at=(0,))}, "autoencoder probes"),
         ({"training": Training(tuning=Tuning(lrs=(0.1,)))}, "without lr tuning"),  # as its sequential run
