@@ -7,8 +7,8 @@ sum_s L_s, so each seed's gradient is exactly its own and an elementwise optimis
 half: which specs can run this way, and the loop, which mirrors `impls.loop.train` for them
 (same batch orders, curves, metrics, targets, per-step probes and divergence handling per seed).
 Three families stack: MLPs and recurrent nets in the shared loop ("train"; MLPs in "contrast"),
-and dense autoencoders in the "autoencode" experiment, whose study metrics
-`impls.autoencode.finish` then takes per seed.
+also with the "state_grads" probes, and dense autoencoders in the "autoencode" experiment, whose
+study metrics `impls.autoencode.finish` then takes per seed.
 
 Dropout, masking noise and VAE noise draw each seed's numbers from that seed's own stream (the
 generator or seed state its sequential run would use, in the same order), so they are its
@@ -81,7 +81,7 @@ def reason_not_batchable(spec: TrialSpec) -> str | None:
     ae = spec.experiment == "autoencode"
     checks = [
         (
-            not ae and spec.experiment != "train",
+            spec.experiment not in ("train", "autoencode", "state_grads"),
             f"experiment {spec.experiment!r} is not the shared training loop",
         ),
         (
@@ -93,7 +93,10 @@ def reason_not_batchable(spec: TrialSpec) -> str | None:
         # 2.68 s vs 2.71 s for 100 steps of 5 seeds), so conv stacks would add code for nothing
         (isinstance(m, Autoencoder) and bool(m.conv_channels), "convolutional autoencoders are not stacked"),
         (ae and "match_pca_k" in dict(spec.params), "a matched-error stop ends seeds at different steps"),
-        (ae and t.tuning is not None, "the autoencode experiment trains without lr tuning (training.tuning)"),
+        (
+            spec.experiment != "train" and t.tuning is not None,
+            f"the {spec.experiment} experiment trains without lr tuning (training.tuning)",
+        ),
         (
             not isinstance(m, MLP)
             and bool(
@@ -113,14 +116,22 @@ def reason_not_batchable(spec: TrialSpec) -> str | None:
 
 
 MakeEngine = Callable[[TrialSpec, list[int], list[dict[str, np.ndarray]], int, int], StackedEngine]
+# (spec, one seed's weights, probe x, probe y) -> ||dL/dh|| per state: the framework's
+# experiments/state_grads.py probe, on a sequential net holding those weights
+StateGrads = Callable[[TrialSpec, dict[str, np.ndarray], np.ndarray, np.ndarray], list[float]]
 
 
 def run(
-    spec: TrialSpec, seeds: list[int], make_engine: MakeEngine, env: dict[str, Any]
+    spec: TrialSpec,
+    seeds: list[int],
+    make_engine: MakeEngine,
+    env: dict[str, Any],
+    state_grads: StateGrads | None = None,
 ) -> list[dict[str, Any]]:
     """What each framework's `run_seed_batch` does around its stacked engine: check, load each
     seed's split and canonical initial weights, `make_engine(spec, seeds, w0s, n_in, n_out)`, `train`.
     Raises `NotBatchable` when the spec or the seeds' splits do not allow a stack.
+    The "state_grads" experiment probes each seed through `state_grads` before and after training.
 
     With `training.tuning`, `loop.tune_then_train` per seed, stacked two ways: the seeds' tuning
     runs at one lr form one stack (one lr, each seed its own tuning seed), and the evaluation
@@ -134,7 +145,7 @@ def run(
         return [contrast.combine({arm: r[i] for arm, r in by_arm.items()}) for i in range(len(seeds))]
     tn = spec.training.tuning
     if tn is None:
-        return _run_stack(spec, seeds, make_engine, env)
+        return _run_stack(spec, seeds, make_engine, env, state_grads)
     start = time.perf_counter()
     scores = np.full((len(tn.lrs), len(seeds)), math.inf)  # (lrs, seeds), as loop.tune_then_train scores
     for k, lr in enumerate(tn.lrs):
@@ -152,7 +163,11 @@ def run(
 
 
 def _run_stack(
-    spec: TrialSpec, seeds: list[int], make_engine: MakeEngine, env: dict[str, Any]
+    spec: TrialSpec,
+    seeds: list[int],
+    make_engine: MakeEngine,
+    env: dict[str, Any],
+    state_grads: StateGrads | None = None,
 ) -> list[dict[str, Any]]:
     t0 = time.perf_counter()
     dtype = spec.training.dtype
@@ -160,6 +175,15 @@ def _run_stack(
     check_splits(splits)
     n_in, n_out = splits[0].x_train.shape[1], splits[0].n_outputs
     w0s = [init.initial_weights(spec.model, n_in, n_out, seed, dtype) for seed in seeds]
+    probes: list[tuple[np.ndarray, np.ndarray]] = []
+    found: list[dict[str, float]] = []
+    if spec.experiment == "state_grads":  # at initialisation, each seed on its own probe batch
+        if state_grads is None:
+            raise NotBatchable("this framework has no stacked state_grads probe")
+        for seed, split, w0 in zip(seeds, splits, w0s, strict=True):
+            idx = loop.probe_indices(seed, len(split.x_train), spec.probes.probe_batch)
+            probes.append((split.x_train[idx], split.y_train[idx]))
+            found.append(metrics.state_grad_summaries(state_grads(spec, w0, *probes[-1]), 0))
     engine = make_engine(spec, seeds, w0s, n_in, n_out)
     build_s = time.perf_counter() - t0
     results = train(spec, seeds, splits, engine, w0s)
@@ -168,6 +192,12 @@ def _run_stack(
         if spec.experiment == "autoencode":  # the study's metrics of each seed's trained net
             view = SeedView(engine, i)
             autoencode.finish(spec, seeds[i], splits[i], view, view.encode, r)
+        if state_grads is not None and probes:  # and after training, as experiments/state_grads.py
+            if not r["diverged"]:
+                found[i].update(
+                    metrics.state_grad_summaries(state_grads(spec, engine.export(i), *probes[i]), "end")
+                )
+            r["metrics"].update(found[i])
         r["env"] = env | {"mode": "seedbatch", "seed_batch": len(seeds)}
     return results
 

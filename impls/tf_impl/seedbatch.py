@@ -19,7 +19,8 @@ import tensorflow as tf
 
 from impls import seedbatch
 from impls.spec import MLP, RNN, Autoencoder, TrialSpec, structure
-from impls.tf_impl import losses, models, optim
+from impls.tf_impl import losses, models, optim, train
+from impls.tf_impl.experiments import state_grads
 from impls.tf_impl.seedbatch_ae import StackedAE
 from impls.tf_impl.seedbatch_rnn import StackedRNN
 from impls.tf_impl.train import concrete, env, pin_threads
@@ -266,8 +267,16 @@ def stack_for(
     return _STACKS[key]
 
 
+def state_grads_of(spec: TrialSpec, w: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray) -> list[float]:
+    """experiments/state_grads.py's probe of one seed's weights `w`, on the sequential net of
+    this shape (the worker's cached engine) holding them."""
+    engine = train.engine_for(spec, x.shape[1], w["head/bias"].shape[-1])
+    models.load_weights(engine.net, w)
+    return state_grads.state_grad_norms(engine.net, x, y, spec.model.head)
+
+
 def run_seed_batch(spec: TrialSpec, seeds: list[int], threads: int = 1) -> list[dict[str, Any]]:
     """`run_trial(spec, seed)` for every seed, trained as one stack; raises
     `impls.seedbatch.NotBatchable` when the spec or the seeds' splits do not allow it."""
     pin_threads(threads)
-    return seedbatch.run(spec, seeds, stack_for, env())
+    return seedbatch.run(spec, seeds, stack_for, env(), state_grads_of)

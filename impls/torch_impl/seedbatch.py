@@ -13,6 +13,7 @@ from torch.nn import functional as F
 from impls import seedbatch
 from impls.spec import MLP, RNN, Autoencoder, TrialSpec
 from impls.torch_impl import device, losses, models, optim
+from impls.torch_impl.experiments import state_grads
 from impls.torch_impl.seedbatch_ae import StackedAE
 from impls.torch_impl.train import env, pin_threads, seeded_net
 
@@ -198,6 +199,15 @@ class StackedMLP:
             group["lr"] = lr
 
 
+def state_grads_of(spec: TrialSpec, w: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray) -> list[float]:
+    """experiments/state_grads.py's probe of one seed's weights `w`, on a sequential net holding
+    them (built with the global generator forked: nn.Linear's init draws from it)."""
+    with torch.random.fork_rng(devices=[]):
+        net = models.build(spec.model, x.shape[1], w["head/bias"].shape[-1], spec.training.dtype)
+    models.load_weights(net, w)
+    return state_grads.state_grad_norms(net, x, y, spec.model.head)
+
+
 def run_seed_batch(spec: TrialSpec, seeds: list[int], threads: int = 1) -> list[dict[str, Any]]:
     """`run_trial(spec, seed)` for every seed, trained as one stack; raises
     `impls.seedbatch.NotBatchable` when the spec or the seeds' splits do not allow it."""
@@ -208,4 +218,4 @@ def run_seed_batch(spec: TrialSpec, seeds: list[int], threads: int = 1) -> list[
     family: seedbatch.MakeEngine = (
         StackedAE if isinstance(m, Autoencoder) else StackedRNN if isinstance(m, RNN) else StackedMLP
     )
-    return seedbatch.run(spec, seeds, family, env())
+    return seedbatch.run(spec, seeds, family, env(), state_grads_of)

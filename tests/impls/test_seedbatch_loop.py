@@ -74,6 +74,15 @@ def test_plain_mlp_specs_are_eligible() -> None:
         assert seedbatch.reason_not_batchable(dataclasses.replace(BASE, model=model)) is None
 
 
+def test_state_grads_stack_for_mlps_and_rnns() -> None:
+    for model in (MLP(depth=3), RNN(cell="lstm", norm="batch")):
+        spec = dataclasses.replace(BASE, model=model, experiment="state_grads", probes=Probes(probe_batch=50))
+        assert seedbatch.reason_not_batchable(spec) is None
+    tuned = dataclasses.replace(BASE, experiment="state_grads", training=Training(tuning=Tuning(lrs=(0.1,))))
+    why = seedbatch.reason_not_batchable(tuned)  # its sequential run ignores tuning; so must a stack
+    assert why is not None and "without lr tuning" in why
+
+
 def test_a_contrast_stacks_when_both_arms_do() -> None:
     contrast = dataclasses.replace(
         BASE, experiment="contrast", params=(("field", "model.dropout"), ("values", (0.0, 0.5)))

@@ -10,7 +10,7 @@ import importlib
 import numpy as np
 import pytest
 
-from impls.spec import RNN, Data, Optimizer, Training, TrialSpec
+from impls.spec import MLP, RNN, Data, Optimizer, Probes, Training, TrialSpec
 
 pytestmark = pytest.mark.frameworks
 
@@ -64,3 +64,47 @@ def test_seed_batched_rnn_equals_sequential(framework: str, case: str) -> None:
             )
         assert got["env"]["mode"] == "seedbatch"
     assert len({r["metrics"]["train/loss"] for r in batched}) == len(SEEDS)  # the seeds really differ
+
+
+STATE_GRADS = {
+    "rnn": (
+        RNN(cell="rnn", features=8, hidden=6),
+        Data("seq_digits", params=(("order", "rows"),), n_train=120),
+    ),
+    "lstm-batch-norm": (
+        RNN(cell="lstm", features=8, hidden=6, norm="batch"),
+        Data("seq_digits", params=(("order", "rows"),), n_train=120),
+    ),
+    "mlp": (MLP(depth=4, width=8, activation="tanh"), Data("digits", n_train=120)),
+}
+
+
+@pytest.mark.parametrize("framework", ["torch", "tf"])
+@pytest.mark.parametrize("case", list(STATE_GRADS))
+def test_seed_batched_state_grads_equal_sequential(framework: str, case: str) -> None:
+    """The state_grads experiment stacked: the loop's metrics and ||dL/dh|| per state at
+    initialisation (exactly the sequential numbers: same weights, same probe) and after training."""
+    impl = importlib.import_module(f"impls.{framework}_impl")
+    model, data = STATE_GRADS[case]
+    spec = TrialSpec(
+        data=data,
+        model=model,
+        optimizer=Optimizer("adam", lr=5e-3),
+        training=Training(epochs=2, batch_size=32, dtype="float64"),
+        probes=Probes(probe_batch=50),
+        experiment="state_grads",
+    )
+    batched = impl.run_seed_batch(spec, SEEDS)
+    for seed, got in zip(SEEDS, batched, strict=True):
+        want = impl.run_trial(spec, seed)
+        assert (
+            got["metrics"].keys() == want["metrics"].keys()
+            and "probe/state_grad/step0@end" in want["metrics"]
+        )
+        for k, v in want["metrics"].items():
+            if k.endswith("@0"):
+                assert got["metrics"][k] == v, f"{case}/{seed}: {k}"
+            np.testing.assert_allclose(
+                got["metrics"][k], v, rtol=1e-9, atol=1e-12, err_msg=f"{case}/{seed}: {k}"
+            )
+        assert got["env"]["mode"] == "seedbatch"
