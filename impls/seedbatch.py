@@ -109,7 +109,7 @@ def reason_not_batchable(spec: TrialSpec) -> str | None:
         (t.max_norm != 0.0, "max_norm is not implemented seed-batched"),
         (bool(t.frozen), "frozen layers are not implemented seed-batched"),
         (t.schedule not in ("constant", "step", "cosine"), f"schedule {t.schedule!r} is unknown"),
-        (o.backstitch != 0.0, "backstitch is not implemented seed-batched"),
+        (o.backstitch != 0.0 and not isinstance(m, MLP), "backstitch is seed-batched for MLPs only"),
         (o.defaults != "explicit", "framework-default optimisers are not implemented seed-batched"),
     ]
     return next((why for bad, why in checks if bad), None)

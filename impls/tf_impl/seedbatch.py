@@ -154,12 +154,24 @@ class StackedMLP:
                 per_seed += 0.5 * t.l2 * tf.add_n([tf.reduce_sum(k**2, axis=[1, 2]) for k in self.kernels])
             return per_seed
 
+        backstitch = spec.optimizer.backstitch
+
         @tf.function(input_signature=[x_sig, y_sig], autograph=False)
         def step(x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
             with tf.GradientTape() as tape:
                 per_seed = seed_losses(x, y)
                 total = tf.reduce_sum(per_seed)  # d(sum_s L_s)/dW_s = dL_s/dW_s
-            self.opt.apply(tape.gradient(total, params))
+            grads = tape.gradient(total, params)
+            if not backstitch:
+                self.opt.apply(grads)
+            else:  # `TFEngine`'s backstitch, elementwise: each seed's slice as alone
+                lr = self.opt.lr
+                for p, g in zip(params, grads, strict=True):
+                    p.assign_add(backstitch * lr * g)
+                with tf.GradientTape() as tape2:
+                    total2 = tf.reduce_sum(seed_losses(x, y))  # fresh dropout masks
+                for p, g in zip(params, tape2.gradient(total2, params), strict=True):
+                    p.assign_sub((1.0 + backstitch) * lr * g)
             return per_seed
 
         @tf.function(input_signature=[x_sig, y_sig], autograph=False)

@@ -156,7 +156,20 @@ class StackedMLP:
         self.opt.zero_grad(set_to_none=True)
         per_seed = self._losses(x, y)
         per_seed.sum().backward()  # d(sum_s L_s)/dW_s = dL_s/dW_s: each seed gets its own gradient
-        self.opt.step()
+        alpha = self.spec.optimizer.backstitch
+        if alpha:  # `TorchEngine.step`'s backstitch, elementwise: each seed's slice as alone
+            lr = float(self.opt.param_groups[0]["lr"])
+            params = [p for p in self.opt.param_groups[0]["params"] if p.grad is not None]
+            with torch.no_grad():
+                for p in params:
+                    p.add_(p.grad, alpha=alpha * lr)
+            self.opt.zero_grad(set_to_none=True)
+            self._losses(x, y).sum().backward()  # second forward/backward: fresh dropout masks
+            with torch.no_grad():
+                for p in params:
+                    p.add_(p.grad, alpha=-(1.0 + alpha) * lr)
+        else:
+            self.opt.step()
         return device.numpy(per_seed)
 
     def outputs(self, x: np.ndarray) -> np.ndarray:

@@ -35,7 +35,7 @@ BASE = TrialSpec(data=Data("digits", n_train=100), model=MLP(depth=1, width=8), 
         ({"experiment": "timing"}, "experiment"),
         ({"training": Training(early_stopping=EarlyStopping())}, "early stopping"),
         ({"training": Training(max_norm=3.0)}, "max_norm"),
-        ({"optimizer": Optimizer(backstitch=0.3)}, "backstitch"),
+        ({"model": RNN(), "optimizer": Optimizer(backstitch=0.3)}, "backstitch"),  # MLP stacks only
         ({"optimizer": Optimizer(defaults="framework")}, "framework-default"),
     ],
 )
@@ -61,6 +61,9 @@ def test_plain_mlp_specs_are_eligible() -> None:
         probes=Probes(weight_change=True, weight_norms=True, curve_stats=True),
     )
     assert seedbatch.reason_not_batchable(wide) is None
+    assert (
+        seedbatch.reason_not_batchable(dataclasses.replace(BASE, optimizer=Optimizer(backstitch=0.3))) is None
+    )
     for model in (
         MLP(norm="batch"),
         MLP(norm="batch", norm_position="after"),

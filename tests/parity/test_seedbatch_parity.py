@@ -67,6 +67,12 @@ WIDE_CASES = {
         MOMENTUM,
         Training(epochs=2),
     ),
+    # backstitch's second forward/backward draws fresh masks and moves batch norm's statistics again
+    "backstitch-dropout-batch-norm": (
+        MLP(depth=3, width=16, dropout=0.2, norm="batch"),
+        Optimizer("sgd", lr=0.05, backstitch=0.3),
+        Training(epochs=2),
+    ),
     # the train-mode probes move the running statistics, which the eval-mode ones then read
     "probes-batch-norm": (MLP(depth=3, width=16, norm="batch"), MOMENTUM, Training(epochs=2, eval_every=4)),
 }
