@@ -1,8 +1,11 @@
 """Seed-batched vs sequential seeds for the small MLP family, per framework (print, assert nothing).
 
 Target: seed-batched >= 3x faster than the same seeds run one after another with `run_trial`.
+`--family lstm` and `--family ae` time the other stacked families (an LSTM of 32 units reading
+digits row by row, T = 8; a dense autoencoder 64-128-64-8 in the autoencode experiment, Adam).
 
     python benchmarks/seed_batching.py [--seeds 10] [--epochs 3] [--width 64] [--depth 2]
+    python benchmarks/seed_batching.py --family lstm
 
 What is counted: both sides run in one process at one thread, after a warm-up that loads the data
 pool and builds/traces every engine once (one `run_trial` and one `run_seed_batch` on other
@@ -23,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
-from impls.spec import MLP, Data, Optimizer, Training, TrialSpec
+from impls.spec import MLP, RNN, Autoencoder, Data, Optimizer, Training, TrialSpec
 
 
 def measure(framework: str, spec: TrialSpec, seeds: list[int]) -> tuple[float, float, float]:
@@ -53,15 +56,42 @@ def main() -> None:
     p.add_argument("--depth", type=int, default=2)
     p.add_argument("--dtype", default="float32")
     p.add_argument("--framework", action="append", choices=("torch", "tf"))
+    p.add_argument("--family", choices=("mlp", "lstm", "ae"), default="mlp")
     a = p.parse_args()
-    spec = TrialSpec(
-        data=Data("digits"),
-        model=MLP(depth=a.depth, width=a.width),
-        optimizer=Optimizer("sgd", lr=0.05),
-        training=Training(epochs=a.epochs, batch_size=32, dtype=a.dtype),
-    )
+    training = Training(epochs=a.epochs, batch_size=32, dtype=a.dtype)
+    specs = {
+        "mlp": (
+            f"digits, MLP depth {a.depth} width {a.width}, SGD",
+            TrialSpec(
+                data=Data("digits"),
+                model=MLP(depth=a.depth, width=a.width),
+                optimizer=Optimizer("sgd", lr=0.05),
+                training=training,
+            ),
+        ),
+        "lstm": (
+            "digits row by row, LSTM 32 units, T = 8, Adam",
+            TrialSpec(
+                data=Data("seq_digits", params=(("order", "rows"),)),
+                model=RNN(cell="lstm", features=8, hidden=32),
+                optimizer=Optimizer("adam", lr=0.005),
+                training=training,
+            ),
+        ),
+        "ae": (
+            "digits, dense autoencoder 64-128-64-8, Adam, autoencode experiment",
+            TrialSpec(
+                data=Data("digits", unit_range=True, target="input"),
+                model=Autoencoder(widths=(128, 64), code=8),
+                optimizer=Optimizer("adam", lr=0.002),
+                training=training,
+                experiment="autoencode",
+            ),
+        ),
+    }
+    what, spec = specs[a.family]
     seeds = list(range(1, a.seeds + 1))
-    print(f"digits, MLP depth {a.depth} width {a.width}, SGD, {a.epochs} epochs, {a.seeds} seeds, {a.dtype}")
+    print(f"{what}, {a.epochs} epochs, {a.seeds} seeds, {a.dtype}")
     print(f"{'framework':<10} {'sequential s':>13} {'batched s':>10} {'ratio':>7}  max |metric diff|")
     for fw in a.framework or ["torch", "tf"]:
         seq, bat, diff = measure(fw, spec, seeds)
