@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from impls.spec import MLP, Data, Init, Optimizer, Probes, Training, TrialSpec
+from tests.parity.seedbatch_check import stacked_and_sequential
 
 pytestmark = pytest.mark.frameworks
 
@@ -118,33 +119,17 @@ def _model_spec(case: str) -> TrialSpec:
 @pytest.mark.parametrize("framework", ["torch", "tf"])
 @pytest.mark.parametrize("case", list(CASES))
 def test_seed_batch_equals_sequential_seeds(framework: str, case: str) -> None:
-    _check(framework, _spec(case), CASES[case][3], case)
+    _check(framework, _spec(case), CASES[case][3])
 
 
 @pytest.mark.parametrize("framework", ["torch", "tf"])
 @pytest.mark.parametrize("case", list(WIDE_CASES))
 def test_seed_batch_equals_sequential_seeds_wide(framework: str, case: str) -> None:
-    _check(framework, _model_spec(case), 1e-10, case)
+    _check(framework, _model_spec(case), 1e-10)
 
 
-def _check(framework: str, spec: TrialSpec, tol: float, case: str) -> None:
-    impl = importlib.import_module(f"impls.{framework}_impl")
-    batched = impl.run_seed_batch(spec, SEEDS)
-    assert len(batched) == len(SEEDS)
-    for seed, got in zip(SEEDS, batched, strict=True):
-        want = impl.run_trial(spec, seed)
-        assert got["diverged"] == want["diverged"] is False
-        assert got["metrics"].keys() == want["metrics"].keys()
-        assert got["curves"].keys() == want["curves"].keys()
-        for k, v in want["metrics"].items():
-            if k != "target/step_s":  # a timing (the seed's share of the stack's step time)
-                _close(got["metrics"][k], v, tol, f"{framework}/{case}/seed {seed}: {k}")
-        for k, v in want["curves"].items():
-            _close(got["curves"][k], v, tol, f"{framework}/{case}/seed {seed}: curve {k}")
-        assert got["env"]["mode"] == "seedbatch" and got["env"]["seed_batch"] == len(SEEDS)
-    # the seeds really differ (a stack that trained one seed S times would pass the loop above
-    # only if every seed's sequential run were identical too)
-    assert len({r["metrics"]["train/loss"] for r in batched}) == len(SEEDS)
+def _check(framework: str, spec: TrialSpec, tol: float) -> None:
+    batched = [got for got, _ in stacked_and_sequential(framework, spec, SEEDS, tol)]
     if spec.probes.grad_norms_at:
         assert "probe/grad_norm/layer3@end" in batched[0]["metrics"]
         assert "probe/act_grad_var/layer2@3" in batched[0]["metrics"]

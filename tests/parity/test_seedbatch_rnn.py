@@ -5,12 +5,10 @@ dropouts (each seed's masks from its own stream in its sequential order)."""
 
 from __future__ import annotations
 
-import importlib
-
-import numpy as np
 import pytest
 
 from impls.spec import MLP, RNN, Data, Optimizer, Probes, Training, TrialSpec
+from tests.parity.seedbatch_check import stacked_and_sequential
 
 pytestmark = pytest.mark.frameworks
 
@@ -45,25 +43,7 @@ def _spec(model: RNN) -> TrialSpec:
 @pytest.mark.parametrize("framework", ["torch", "tf"])
 @pytest.mark.parametrize("case", list(CASES))
 def test_seed_batched_rnn_equals_sequential(framework: str, case: str) -> None:
-    impl = importlib.import_module(f"impls.{framework}_impl")
-    spec = _spec(CASES[case])
-    batched = impl.run_seed_batch(spec, SEEDS)
-    for seed, got in zip(SEEDS, batched, strict=True):
-        want = impl.run_trial(spec, seed)
-        assert got["diverged"] == want["diverged"] is False
-        assert (
-            got["metrics"].keys() == want["metrics"].keys() and got["curves"].keys() == want["curves"].keys()
-        )
-        for k, v in want["metrics"].items():
-            np.testing.assert_allclose(
-                got["metrics"][k], v, rtol=1e-9, atol=1e-12, err_msg=f"{case}/{seed}: {k}"
-            )
-        for k, v in want["curves"].items():
-            np.testing.assert_allclose(
-                got["curves"][k], v, rtol=1e-9, atol=1e-12, err_msg=f"{case}/{seed}: {k}"
-            )
-        assert got["env"]["mode"] == "seedbatch"
-    assert len({r["metrics"]["train/loss"] for r in batched}) == len(SEEDS)  # the seeds really differ
+    stacked_and_sequential(framework, _spec(CASES[case]), SEEDS, 1e-9)
 
 
 STATE_GRADS = {
@@ -84,7 +64,6 @@ STATE_GRADS = {
 def test_seed_batched_state_grads_equal_sequential(framework: str, case: str) -> None:
     """The state_grads experiment stacked: the loop's metrics and ||dL/dh|| per state at
     initialisation (exactly the sequential numbers: same weights, same probe) and after training."""
-    impl = importlib.import_module(f"impls.{framework}_impl")
     model, data = STATE_GRADS[case]
     spec = TrialSpec(
         data=data,
@@ -94,17 +73,7 @@ def test_seed_batched_state_grads_equal_sequential(framework: str, case: str) ->
         probes=Probes(probe_batch=50),
         experiment="state_grads",
     )
-    batched = impl.run_seed_batch(spec, SEEDS)
-    for seed, got in zip(SEEDS, batched, strict=True):
-        want = impl.run_trial(spec, seed)
-        assert (
-            got["metrics"].keys() == want["metrics"].keys()
-            and "probe/state_grad/step0@end" in want["metrics"]
-        )
-        for k, v in want["metrics"].items():
-            if k.endswith("@0"):
-                assert got["metrics"][k] == v, f"{case}/{seed}: {k}"
-            np.testing.assert_allclose(
-                got["metrics"][k], v, rtol=1e-9, atol=1e-12, err_msg=f"{case}/{seed}: {k}"
-            )
-        assert got["env"]["mode"] == "seedbatch"
+    for got, want in stacked_and_sequential(framework, spec, SEEDS, 1e-9):
+        assert "probe/state_grad/step0@end" in want["metrics"]
+        at_init = {k: v for k, v in want["metrics"].items() if k.endswith("@0")}
+        assert at_init and all(got["metrics"][k] == v for k, v in at_init.items())  # exactly
