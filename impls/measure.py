@@ -119,16 +119,22 @@ def trained_once(fw: Any, spec: Any, seed: int) -> dict[str, Any]:
     return _RUNS[key]
 
 
-def batch_timing(spec: Any, seed: int, fw: Any) -> dict[str, Any]:
+def timing_arms(spec: Any) -> list[Any]:
+    """The two training runs of a "batch_timing" trial: at its batch size, and at `reference_batch`."""
+    return [spec, _with_batch(spec, int(dict(spec.params)["reference_batch"]))]
+
+
+def batch_timing(spec: Any, seed: int, fw: Any, runs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Experiment "batch_timing": this trial's batch size against `reference_batch`, in one process.
     Convergence: the shared loop (with any lr tuning in the spec) for both batch sizes gives epochs
     to the target. Speed: one engine, both batch sizes timed interleaved after a warm-up (`repeats`
-    repeats of `calls` updates each). Seconds to target = updates to target x seconds per update."""
+    repeats of `calls` updates each). Seconds to target = updates to target x seconds per update.
+    `runs`: the arms' training results (`timing_arms` order) when they were trained elsewhere (seed-
+    batched, `impls.seedbatch.run`); by default each is trained here, once per worker."""
     p = dict(spec.params)
-    ref = int(p["reference_batch"])
     t0 = time.perf_counter()
-    arms = [spec, _with_batch(spec, ref)]
-    runs = [trained_once(fw, a, seed) for a in arms]
+    arms = timing_arms(spec)
+    runs = runs or [trained_once(fw, a, seed) for a in arms]
     engine, split, _ = fw.fresh_engine(spec, seed)
     sizes = [min(a.training.batch_size, len(split.x_train)) for a in arms]
 

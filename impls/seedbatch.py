@@ -8,7 +8,8 @@ half: which specs can run this way, and the loop, which mirrors `impls.loop.trai
 (same batch orders, curves, metrics, targets, per-step probes and divergence handling per seed).
 Three families stack: MLPs and recurrent nets in the shared loop ("train"; MLPs in "contrast"),
 also with the "state_grads" probes, and dense autoencoders in the "autoencode" experiment, whose
-study metrics `impls.autoencode.finish` then takes per seed.
+study metrics `impls.autoencode.finish` then takes per seed. A "batch_timing" trial's two training
+runs stack too; its timing stays one seed at a time, on an engine of its own.
 
 Dropout, masking noise and VAE noise draw each seed's numbers from that seed's own stream (the
 generator or seed state its sequential run would use, in the same order), so they are its
@@ -27,7 +28,7 @@ from typing import Any, Protocol, cast
 
 import numpy as np
 
-from impls import autoencode, contrast, data, init, loop, metrics
+from impls import autoencode, contrast, data, init, loop, measure, metrics
 from impls.spec import MLP, RNN, Autoencoder, TrialSpec, validate
 
 
@@ -77,6 +78,8 @@ def reason_not_batchable(spec: TrialSpec) -> str | None:
     engines and `train` below reproduce exactly."""
     if spec.experiment == "contrast":  # its two arms, each seed-batched as a stack of its own
         return next((why for _, arm in contrast.arms(spec) if (why := reason_not_batchable(arm))), None)
+    if spec.experiment == "batch_timing":  # its training runs, as stacks; the timing is per seed
+        return reason_not_batchable(_as_training(spec))
     m, t, o = spec.model, spec.training, spec.optimizer
     ae = spec.experiment == "autoencode"
     checks = [
@@ -127,11 +130,14 @@ def run(
     make_engine: MakeEngine,
     env: dict[str, Any],
     state_grads: StateGrads | None = None,
+    fw: Any = None,
 ) -> list[dict[str, Any]]:
     """What each framework's `run_seed_batch` does around its stacked engine: check, load each
     seed's split and canonical initial weights, `make_engine(spec, seeds, w0s, n_in, n_out)`, `train`.
     Raises `NotBatchable` when the spec or the seeds' splits do not allow a stack.
     The "state_grads" experiment probes each seed through `state_grads` before and after training.
+    The "batch_timing" experiment times each seed with `impls.measure.batch_timing` on `fw` (the
+    framework's train module), handing it the arms' stacked training runs.
 
     With `training.tuning`, `loop.tune_then_train` per seed, stacked two ways: the seeds' tuning
     runs at one lr form one stack (one lr, each seed its own tuning seed), and the evaluation
@@ -143,6 +149,12 @@ def run(
     if spec.experiment == "contrast":  # `contrast.run` per seed, each arm one stack
         by_arm = {arm: run(arm_spec, seeds, make_engine, env) for arm, arm_spec in contrast.arms(spec)}
         return [contrast.combine({arm: r[i] for arm, r in by_arm.items()}) for i in range(len(seeds))]
+    if spec.experiment == "batch_timing":
+        if fw is None:
+            raise NotBatchable("this framework passed no engine to time batch_timing's seeds on")
+        arms = [_trained_once(_as_training(a), seeds, make_engine, env) for a in measure.timing_arms(spec)]
+        timed = [measure.batch_timing(spec, seed, fw, [a[i] for a in arms]) for i, seed in enumerate(seeds)]
+        return [r | {"env": r["env"] | {"mode": "seedbatch", "seed_batch": len(seeds)}} for r in timed]
     tn = spec.training.tuning
     if tn is None:
         return _run_stack(spec, seeds, make_engine, env, state_grads)
@@ -160,6 +172,28 @@ def run(
         for i, r in zip(group, runs, strict=True):
             out[i] = loop.mark_tuned(r, lr, tune_s)
     return out
+
+
+def _as_training(spec: TrialSpec) -> TrialSpec:
+    """The shared-loop run that a "batch_timing" arm trains (the loop reads no experiment params)."""
+    return dataclasses.replace(spec, experiment="train", params=())
+
+
+# (framework, device, threads, arm, seeds) -> the arm's stacked runs. As `impls.measure.trained_once`
+# does one seed at a time: a batch_timing claim's reference arm is the same stack for each of its
+# conditions (their seeds are shared), so a worker trains it once.
+_STACKS: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+
+
+def _trained_once(
+    spec: TrialSpec, seeds: list[int], make_engine: MakeEngine, env: dict[str, Any]
+) -> list[dict[str, Any]]:
+    key = (env.get("framework"), env.get("device"), env.get("threads"), spec, tuple(seeds))
+    if key not in _STACKS:
+        if len(_STACKS) >= 16:  # bound a long-lived worker's memory (curves are kept)
+            _STACKS.pop(next(iter(_STACKS)))
+        _STACKS[key] = run(spec, seeds, make_engine, env)
+    return _STACKS[key]
 
 
 def _run_stack(

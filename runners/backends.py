@@ -34,13 +34,28 @@ class LocalBackend:
                 on_record(record)
 
 
+# An embedded Ray's own bookkeeping that nothing here reads: metrics, event-loop statistics, task
+# events every second. Its processes (GCS, raylet, agents, idle workers) took 6.7% of a core while
+# idle, 5.4% with these settings; on 2 cores that time comes out of the trials.
+QUIET = {
+    "RAY_enable_metrics_collection": "0",
+    "RAY_event_stats": "0",
+    "RAY_metrics_report_interval_ms": "600000",
+    "RAY_task_events_report_interval_ms": "10000",
+}
+
+
 def _ray_env(temp_dir: Path, embedded: bool) -> None:
-    """Quiet and self-contained: no usage stats, temp files under the project. An embedded Ray
-    keeps token authentication on (Ray >= 2.59 default for local clusters) with a fresh random
-    token held in this process' environment, so nothing is written into the user's home; a
-    cluster given by address keeps whatever auth settings the user's environment has.
+    """Quiet and self-contained: no usage stats (and, embedded, none of `QUIET`), temp files under
+    the project. An embedded Ray keeps token authentication on (Ray >= 2.59 default for local
+    clusters) with a fresh random token held in this process' environment, so nothing is written
+    into the user's home; a cluster given by address keeps whatever auth settings the user's
+    environment has.
     Ray reads these variables when it is imported, so this runs before `import ray`."""
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    if embedded:
+        for k, v in QUIET.items():
+            os.environ.setdefault(k, v)
     already = "ray" in sys.modules  # Ray read its auth settings at import: changing them now breaks it
     if (
         embedded

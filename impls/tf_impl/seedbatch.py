@@ -291,4 +291,4 @@ def run_seed_batch(spec: TrialSpec, seeds: list[int], threads: int = 1) -> list[
     """`run_trial(spec, seed)` for every seed, trained as one stack; raises
     `impls.seedbatch.NotBatchable` when the spec or the seeds' splits do not allow it."""
     pin_threads(threads)
-    return seedbatch.run(spec, seeds, stack_for, env(), state_grads_of)
+    return seedbatch.run(spec, seeds, stack_for, env(), state_grads_of, fw=train)

@@ -18,6 +18,8 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 import numpy as np
 import tensorflow as tf
+from tensorflow.python.eager import context
+from tensorflow.python.framework.ops import EagerTensor
 
 from impls import data, init, loop
 from impls.spec import TrialSpec, structure, validate
@@ -61,11 +63,24 @@ def concrete(fn: Any) -> Any:
 
     def call(*args: Any) -> Any:
         if not traced:
-            traced.append(fn.get_concrete_function())
-        tensors = [tf.convert_to_tensor(a, d) for a, d in zip(args, dtypes, strict=True)]
-        return traced[0]._call_flat(tensors, traced[0].captured_inputs)
+            cf = fn.get_concrete_function()
+            # the captures (variable handles) are fixed at tracing unless one is deferred (a callable)
+            fixed = not any(callable(c) for c in cf._captured_inputs)
+            traced.extend([cf, cf.captured_inputs if fixed else None])
+        cf, captured = traced
+        tensors = [as_tensor(a, d) for a, d in zip(args, dtypes, strict=True)]
+        return cf._call_flat(tensors, cf.captured_inputs if captured is None else captured)
 
     return call
+
+
+def as_tensor(a: Any, dtype: tf.DType) -> Any:
+    """`tf.convert_to_tensor(a, dtype)`. For a numpy array, the end of that call's own path (a copy,
+    since the tensor may share the array's memory, then the EagerTensor of that dtype on the
+    current device) without its dispatch layers: 13 us instead of 48 us for a (32, 64) batch."""
+    if type(a) is np.ndarray:
+        return EagerTensor(a.copy(), context.context().device_name, dtype.as_datatype_enum)
+    return tf.convert_to_tensor(a, dtype)
 
 
 class TFEngine:

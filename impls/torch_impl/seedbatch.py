@@ -12,7 +12,7 @@ from torch.nn import functional as F
 
 from impls import seedbatch
 from impls.spec import MLP, RNN, Autoencoder, TrialSpec
-from impls.torch_impl import device, losses, models, optim
+from impls.torch_impl import device, losses, models, optim, train
 from impls.torch_impl.experiments import state_grads
 from impls.torch_impl.seedbatch_ae import StackedAE
 from impls.torch_impl.train import env, pin_threads, seeded_net
@@ -153,7 +153,7 @@ class StackedMLP:
         return per_seed
 
     def step(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        self.opt.zero_grad(set_to_none=True)
+        optim.clear_grads(self.opt)
         per_seed = self._losses(x, y)
         per_seed.sum().backward()  # d(sum_s L_s)/dW_s = dL_s/dW_s: each seed gets its own gradient
         alpha = self.spec.optimizer.backstitch
@@ -163,7 +163,7 @@ class StackedMLP:
             with torch.no_grad():
                 for p in params:
                     p.add_(p.grad, alpha=alpha * lr)
-            self.opt.zero_grad(set_to_none=True)
+            optim.clear_grads(self.opt)
             self._losses(x, y).sum().backward()  # second forward/backward: fresh dropout masks
             with torch.no_grad():
                 for p in params:
@@ -231,4 +231,4 @@ def run_seed_batch(spec: TrialSpec, seeds: list[int], threads: int = 1) -> list[
     family: seedbatch.MakeEngine = (
         StackedAE if isinstance(m, Autoencoder) else StackedRNN if isinstance(m, RNN) else StackedMLP
     )
-    return seedbatch.run(spec, seeds, family, env(), state_grads_of)
+    return seedbatch.run(spec, seeds, family, env(), state_grads_of, fw=train)

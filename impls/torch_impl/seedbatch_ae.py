@@ -103,7 +103,7 @@ class StackedAE:
     def step(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """One update of every seed; the per-seed losses (S,) as `TorchEngine._loss` computes each."""
         t = self.spec.training
-        self.opt.zero_grad(set_to_none=True)
+        optim.clear_grads(self.opt)
         out, *kl = self._forward(device.tensor(x), True)
         per = losses.per_example(out, device.tensor(y), "mse")  # (S, b)
         reduce = (lambda v: v.sum(dim=1)) if t.loss_reduction == "sum" else (lambda v: v.mean(dim=1))

@@ -136,7 +136,7 @@ class StackedRNN:
     def step(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """One update of every seed; the per-seed losses (S,) as `TorchEngine._loss` computes each."""
         t = self.spec.training
-        self.opt.zero_grad(set_to_none=True)
+        optim.clear_grads(self.opt)
         per = losses.per_example(self._forward(device.tensor(x), True), device.tensor(y), self.m.head)
         per_seed = per.sum(dim=1) if t.loss_reduction == "sum" else per.mean(dim=1)  # (S,)
         if t.l2:

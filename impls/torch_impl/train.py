@@ -51,7 +51,7 @@ class TorchEngine:
 
     def step(self, x: np.ndarray, y: np.ndarray) -> float:
         self._mode(True)
-        self.opt.zero_grad(set_to_none=True)
+        optim.clear_grads(self.opt)
         loss = self._loss(x, y)
         loss.backward()
         alpha = self.spec.optimizer.backstitch
@@ -61,7 +61,7 @@ class TorchEngine:
             with torch.no_grad():
                 for p in params:
                     p.add_(p.grad, alpha=alpha * lr)
-            self.opt.zero_grad(set_to_none=True)
+            optim.clear_grads(self.opt)
             self._loss(x, y).backward()  # second forward/backward: a fresh dropout mask
             with torch.no_grad():
                 for p in params:

@@ -159,6 +159,16 @@ def test_cd_k_matches_numpy_in_both_frameworks() -> None:
         for r, g in zip(ref, got, strict=True):
             np.testing.assert_allclose(g, r, rtol=0, atol=1e-12)
     assert np.abs(ref[0] - w0).max() > 1e-3, "CD moved the weights"
+    # TF keeps one traced step per RBM shape: a second RBM of that shape starts from its own weights,
+    # and the first one's results stay as they were
+    first = tf_dbn.cd_train(w0, bv, bh, steps(), 0.1, 2)
+    w1 = rng.normal(0, 0.1, (12, 9))
+    second = tf_dbn.cd_train(w1, bv + 0.5, bh, steps(), 0.1, 2)
+    for r, g in zip(dbn.cd_reference(w1, bv + 0.5, bh, steps(), 0.1, 2), second, strict=True):
+        np.testing.assert_allclose(g, r, rtol=0, atol=1e-12)
+    for r, g in zip(ref, first, strict=True):
+        np.testing.assert_allclose(g, r, rtol=0, atol=1e-12)
+    assert len([k for k in tf_dbn._STEPS if k[:2] == (12, 9)]) == 1
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
