@@ -61,6 +61,6 @@ def make_engine(spec: TrialSpec, n_in: int, n_out: int, w0: dict[str, np.ndarray
 
 
 def run(spec: TrialSpec, seed: int, threads: int) -> dict[str, Any]:
-    result = dbn.run(spec, seed, cd_train, make_engine)
+    result = dbn.run(spec, seed, cd_train, make_engine, threads)
     result["env"] = {"framework": "tf", "version": tf.__version__, "device": "cpu", "threads": threads}
     return result
