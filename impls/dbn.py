@@ -94,8 +94,17 @@ _PRETRAINED: dict[tuple[Any, ...], dict[str, np.ndarray]] = {}
 def pretrained_once(
     spec: TrialSpec, seed: int, pool: np.ndarray, w0: dict[str, np.ndarray], cd_train: CdTrain, threads: int
 ) -> dict[str, np.ndarray]:
-    key = (cd_train, dataclasses.replace(spec.data, n_train=None), spec.model, spec.params)
-    key += (spec.training.dtype, w0["head/kernel"].shape, seed, threads)
+    pool_data = dataclasses.replace(spec.data, n_train=None)
+    key = (
+        cd_train,
+        pool_data,
+        spec.model,
+        spec.params,
+        spec.training.dtype,
+        w0["head/kernel"].shape,
+        seed,
+        threads,
+    )
     if key not in _PRETRAINED:
         if len(_PRETRAINED) >= 32:  # bound a long-lived worker's memory
             _PRETRAINED.pop(next(iter(_PRETRAINED)))
