@@ -84,10 +84,10 @@ def pretrain(
     return out
 
 
-# (cd_train, unlabelled pool, model, params, dtype, head shape, seed, threads) -> pretrained weights. The RBMs
-# see the whole unlabelled pool, so conditions that differ only in the labelled subset (a claim's
-# label counts share seeds) pretrain the very same stack: a worker does it once. Reproducible
-# only at a fixed thread count, hence `threads` in the key.
+# (cd_train, unlabelled pool, model, params, dtype, head shape, seed, threads) -> pretrained
+# weights. The RBMs see the whole unlabelled pool, so conditions that differ only in the labelled
+# subset (a claim's label counts share seeds) pretrain the very same stack: a worker does it once.
+# Reproducible only at a fixed thread count, hence `threads` in the key.
 _PRETRAINED: dict[tuple[Any, ...], dict[str, np.ndarray]] = {}
 
 
