@@ -56,8 +56,8 @@ class Linear(nn.Module):
                 z = z / (x_norm * w_norm.view(1, -1, 1, 1))
             else:
                 z = z / (torch.sqrt((x**2).sum(1, keepdim=True) + self.eps) * w_norm)
-        if self.bias is not None:
-            z = z + (self.bias.view(1, -1, 1, 1) if self.conv else self.bias)
+        if self.bias is not None:  # in place: no backward here needs z's values, so no copy
+            z = z.add_(self.bias.view(1, -1, 1, 1) if self.conv else self.bias)
         return z
 
 
@@ -105,13 +105,18 @@ class CNNNet(nn.Module):
         self.head = nn.Linear(widths[-1], n_out)
 
     def _block(self, z: torch.Tensor, norm: nn.Module) -> torch.Tensor:
+        if self.m.norm == "none":
+            return self.act(z)
         return self.act(norm(z)) if self.m.norm_position == "before" else norm(self.act(z))
 
     def forward(self, x: torch.Tensor, keep: list[torch.Tensor] | None = None) -> torch.Tensor:
+        # As in models.MLPNet: layers are called through their own forward (no module hooks to
+        # run) and norms and dropout that do nothing are skipped, for a small CNN's step is mostly
+        # per-call overhead; the values and RNG draws are the same.
         h, w, c = self.m.image
         z = x.reshape(-1, h, w, c).permute(0, 3, 1, 2)  # (B, C, H, W)
         for spec, conv, norm in zip(self.m.convs, self.convs, self.conv_norms, strict=True):
-            z = self._block(conv(z), norm)
+            z = self._block(cast(Linear, conv).forward(z), norm)
             if keep is not None:
                 keep.append(z.permute(0, 2, 3, 1))  # NHWC, as Keras keeps it
             if spec.pool == "max":
@@ -120,12 +125,11 @@ class CNNNet(nn.Module):
                 z = F.avg_pool2d(z, spec.pool_size, spec.pool_size)
         z = z.mean(dim=(2, 3)) if self.m.global_pool else z.permute(0, 2, 3, 1).flatten(1)  # (H, W, C) order
         for lin, norm in zip(self.dense, self.dense_norms, strict=True):
-            z = self._block(lin(z), norm)
+            z = self._block(cast(Linear, lin).forward(z), norm)
             if keep is not None:
                 keep.append(z)
-            z = self.drop(z)
-        out: torch.Tensor = self.head(z)
-        return out
+            z = self.drop(z) if self.m.dropout else z  # p = 0 draws nothing: the same values either way
+        return F.linear(z, self.head.weight, self.head.bias)
 
     def kernels(self) -> list[torch.Tensor]:
         layers = cast(list[Linear], [*self.convs, *self.dense])

@@ -61,6 +61,87 @@ class AdamVariant(torch.optim.Optimizer):
                 p.sub_(torch.minimum(eta, st["s"]) * m_hat)
 
 
+class SGD(torch.optim.SGD):
+    """torch.optim.SGD(foreach=True)'s update op for op (`_multi_tensor_sgd` with weight decay
+    and maximize off): plain, heavy-ball and Nesterov momentum with the same foreach calls, the
+    buffer made as a copy of the first gradient, and Nesterov's sum written into the gradients as
+    torch does. It leaves out torch's bookkeeping, as `Adam` below does."""
+
+    @torch.no_grad()
+    def step(self, closure: Any = None) -> None:  # type: ignore[override]
+        for group in self.param_groups:
+            params = [p for p in group["params"] if p.grad is not None]
+            if not params:
+                continue
+            grads = [p.grad for p in params]
+            momentum = group["momentum"]
+            if momentum != 0:
+                states = [self.state[p] for p in params]
+                bufs = [st.get("momentum_buffer") for st in states]
+                if all(b is not None for b in bufs):
+                    torch._foreach_mul_(bufs, momentum)
+                    torch._foreach_add_(bufs, grads, alpha=1 - group["dampening"])
+                else:
+                    for i, (st, buf) in enumerate(zip(states, bufs, strict=True)):
+                        if buf is None:
+                            bufs[i] = st["momentum_buffer"] = grads[i].detach().clone()
+                        else:
+                            buf.mul_(momentum).add_(grads[i], alpha=1 - group["dampening"])
+                if group["nesterov"]:
+                    torch._foreach_add_(grads, bufs, alpha=momentum)
+                else:
+                    grads = bufs
+            torch._foreach_add_(params, grads, alpha=-group["lr"])
+
+    step.hooked = True  # type: ignore[attr-defined]  # see Adam.step
+
+
+class Adam(torch.optim.Adam):
+    """torch.optim.Adam(foreach=True)'s update op for op (`_multi_tensor_adam` with amsgrad,
+    weight decay, maximize and capturable off): the same foreach calls with the same Python-float
+    scalars, so the same values bit for bit. What it leaves out is bookkeeping: the step wrapper's
+    hooks and profiler record, `_init_group`, grouping by device and dtype, and one step tensor
+    per parameter read back with `.item()` twice a step: about half of torch's Adam on a small
+    CNN (tests/impls/test_torch_adam.py holds it to torch's values). The step count is kept per
+    parameter, as a float, so a parameter without a gradient skips a step as in torch."""
+
+    @torch.no_grad()
+    def step(self, closure: Any = None) -> None:  # type: ignore[override]
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            lr, eps = group["lr"], group["eps"]
+            params, grads, avgs, sqs, steps = [], [], [], [], []
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                st = self.state[p]
+                if not st:
+                    st["step"] = 0.0
+                    st["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                    st["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                st["step"] += 1.0
+                params.append(p)
+                grads.append(p.grad)
+                avgs.append(st["exp_avg"])
+                sqs.append(st["exp_avg_sq"])
+                steps.append(st["step"])
+            if not params:
+                continue
+            torch._foreach_lerp_(avgs, grads, 1 - beta1)
+            torch._foreach_mul_(sqs, beta2)
+            torch._foreach_addcmul_(sqs, grads, grads, 1 - beta2)
+            step_size = [(lr / (1 - beta1**t)) * -1 for t in steps]
+            bias_correction2_sqrt = [(1 - beta2**t) ** 0.5 for t in steps]
+            denom = torch._foreach_sqrt(sqs)
+            torch._foreach_div_(denom, bias_correction2_sqrt)
+            torch._foreach_add_(denom, eps)
+            torch._foreach_addcdiv_(params, avgs, denom, step_size)
+
+    # torch.optim.Optimizer wraps a subclass' `step` in a profiler record and the optimizer hook
+    # calls unless it is marked as wrapped already (~50 us a step); nothing here registers hooks
+    step.hooked = True  # type: ignore[attr-defined]
+
+
 def make_optimizer(o: Optimizer, params: Iterable[torch.nn.Parameter]) -> torch.optim.Optimizer:
     """foreach=True: the same update as torch's per-tensor loop (the CPU default), in one C++ call
     per op over all tensors instead of a Python loop; checked bit-identical over 200 steps of a
@@ -71,13 +152,13 @@ def make_optimizer(o: Optimizer, params: Iterable[torch.nn.Parameter]) -> torch.
             return cls(params, momentum=o.momentum, nesterov=o.name == "nesterov")
         return cls(params)
     if o.name == "sgd":
-        return torch.optim.SGD(params, lr=o.lr, momentum=0.0, foreach=True)
+        return SGD(params, lr=o.lr, momentum=0.0, foreach=True)
     if o.name in ("momentum", "nesterov"):
-        return torch.optim.SGD(
+        return SGD(
             params, lr=o.lr, momentum=o.momentum, dampening=0.0, nesterov=o.name == "nesterov", foreach=True
         )
     if o.name == "adam":
-        return torch.optim.Adam(params, lr=o.lr, betas=(o.beta1, o.beta2), eps=o.eps, foreach=True)
+        return Adam(params, lr=o.lr, betas=(o.beta1, o.beta2), eps=o.eps, foreach=True)
     if o.name == "adagrad":
         return torch.optim.Adagrad(
             params,
