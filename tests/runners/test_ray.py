@@ -40,7 +40,9 @@ def _cli(args: list[str], **extra: str) -> list[str]:
     return [sys.executable, "-m", "runners.cli", *args]
 
 
-SLOW_CLAIM = TINY_CLAIM.replace("epochs=1", "epochs=60").replace('"quick": 2', '"quick": 4')
+# long enough that work is left well after the first stored trials, even under load: at 60 epochs the
+# four seed-batched groups landed within ~6 s, and twice in CI the run ended before the interrupt acted
+SLOW_CLAIM = TINY_CLAIM.replace("epochs=1", "epochs=200").replace('"quick": 2', '"quick": 4')
 
 
 def _run_args(db: Path, claims_dir: Path, claim: str, profile: str, backend: str) -> list[str]:
