@@ -40,9 +40,7 @@ def _cli(args: list[str], **extra: str) -> list[str]:
     return [sys.executable, "-m", "runners.cli", *args]
 
 
-# long enough that work is left well after the first stored trials, even under load: at 60 epochs the
-# four seed-batched groups landed within ~6 s, and twice in CI the run ended before the interrupt acted
-SLOW_CLAIM = TINY_CLAIM.replace("epochs=1", "epochs=200").replace('"quick": 2', '"quick": 4')
+SLOW_CLAIM = TINY_CLAIM.replace("epochs=1", "epochs=60").replace('"quick": 2', '"quick": 4')
 
 
 def _run_args(db: Path, claims_dir: Path, claim: str, profile: str, backend: str) -> list[str]:
@@ -167,11 +165,26 @@ def test_driver_killed_mid_sweep_then_resumed(tmp_path: Path, claims_dir: Path, 
     assert len(rows) == len({r.id for r in rows}) == 16 and {r.status for r in rows} == {"ok"}
 
 
+def _sigint_as_at_a_terminal() -> None:
+    """In the child before exec: SIGINT at its default, as for a command typed at a terminal. A
+    test run started as a background job of a non-interactive shell (`cmd &` in a script) has SIGINT
+    ignored, the ignoring is inherited through exec, and a Python started that way never turns
+    SIGINT into KeyboardInterrupt: the sweep would then finish, deaf to the Ctrl-C under test."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_stops_a_ray_sweep_cleanly_and_the_next_run_resumes(tmp_path: Path, claims_dir: Path) -> None:
     write_claim(claims_dir, "slow-claim", body=SLOW_CLAIM.format(name="slow-claim", n_train=200))
     db = tmp_path / "s.db"
     args = _run_args(db, claims_dir, "slow-claim", "quick", "ray")
-    proc = subprocess.Popen(_cli(args), cwd=ROOT, env=_env(), stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(
+        _cli(args),
+        cwd=ROOT,
+        env=_env(),
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        preexec_fn=_sigint_as_at_a_terminal,
+    )
     _wait_for_trials(db, 2, proc)
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C on a terminal sends: the whole foreground group
     _, err = proc.communicate(timeout=120)
