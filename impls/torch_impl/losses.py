@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch.nn import functional as F
 
+aten = torch.ops.aten
+
 
 def per_example(out: torch.Tensor, y: torch.Tensor, head: str) -> torch.Tensor:
     """out: (..., k); y: (...) int64 labels or (..., k) targets -> (...) losses. Leading dims are
@@ -25,3 +27,18 @@ def head_loss(out: torch.Tensor, y: torch.Tensor, head: str, reduction: str) -> 
     """out: (batch, k); y: (batch,) int64 labels or (batch, k) targets."""
     per = per_example(out, y, head)
     return per.sum() if reduction == "sum" else per.mean()
+
+
+def softmax_by_hand(out: torch.Tensor, y: torch.Tensor, reduction: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """`head_loss(out, y, "softmax", reduction)` and its gradient dL/dout (batch, k), under no_grad:
+    the calls F.cross_entropy makes (log_softmax, then nll_loss without reduction; -100 is its
+    ignore_index), and the calls autograd makes back through them and the mean or sum, from the
+    ones `backward()` starts with. The same values bit for bit (tests/impls/test_by_hand.py)."""
+    logp = torch.log_softmax(out, 1)
+    per, total_weight = aten.nll_loss_forward(logp, y, None, 0, -100)
+    loss = per.sum() if reduction == "sum" else per.mean()
+    g = torch.ones_like(loss).expand(per.shape)
+    if reduction != "sum":
+        g = g / per.numel()
+    g = aten.nll_loss_backward(g, logp, y, None, 0, -100, total_weight)
+    return loss, aten._log_softmax_backward_data(g, logp, 1, logp.dtype)

@@ -14,6 +14,8 @@ from torch.nn import functional as F
 from impls.spec import MLP, ModelSpec
 from impls.torch_impl import device
 
+aten = torch.ops.aten
+
 ACT = {
     "linear": lambda x: x,
     "relu": F.relu,
@@ -24,6 +26,22 @@ ACT = {
     "mish": F.mish,
     "swish": F.silu,
     "leaky_relu": lambda x: F.leaky_relu(x, negative_slope=0.01),
+}
+
+
+# Each activation's derivative as autograd computes it (torch's derivatives.yaml), for the plain
+# MLP's hand-written backward: (grad, z, a) -> dL/dz, z the pre-activation and a = act(z).
+# F.selu is elu with these alpha and scale.
+ACT_GRAD = {
+    "linear": lambda g, z, a: g,
+    "relu": lambda g, z, a: aten.threshold_backward(g, a, 0),
+    "sigmoid": lambda g, z, a: aten.sigmoid_backward(g, a),
+    "tanh": lambda g, z, a: aten.tanh_backward(g, a),
+    "selu": lambda g, z, a: aten.elu_backward(g, 1.6732632423543772, 1.0507009873554805, 1, False, z),
+    "elu": lambda g, z, a: aten.elu_backward(g, 1.0, 1, 1, False, z),
+    "mish": lambda g, z, a: aten.mish_backward(g, z),
+    "swish": lambda g, z, a: aten.silu_backward(g, z),
+    "leaky_relu": lambda g, z, a: aten.leaky_relu_backward(g, z, 0.01, False),
 }
 
 
@@ -65,6 +83,8 @@ class MLPNet(nn.Module):
         self.drop = nn.Dropout(m.dropout)
         self.in_drop = nn.Dropout(m.input_dropout)
         self.head = nn.Linear(widths[-1], n_out)
+        # Linear and activation only: `backward_by_hand` applies
+        self.plain = m.norm == "none" and not (m.dropout or m.input_dropout or m.highway or m.residual)
 
     def forward(self, x: torch.Tensor, keep: list[torch.Tensor] | None = None) -> torch.Tensor:
         # Layers that do nothing here (no norm, dropout 0) are skipped rather than called, and
@@ -89,6 +109,32 @@ class MLPNet(nn.Module):
             else:
                 h = h + z if self.m.residual and i > 0 else z
         return _linear(self.head, h)
+
+    def forward_kept(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
+        """A plain net's `forward` (the same calls), also keeping what `backward_by_hand` needs:
+        each Linear's input hs[i] (batch, in), x first, and each pre-activation zs[i] (batch, width)."""
+        h, hs, zs = x, [x], []
+        for lin in self.hidden:
+            z = _linear(lin, h)
+            h = self.act(z)
+            zs.append(z)
+            hs.append(h)
+        return _linear(self.head, h), hs, zs
+
+    def backward_by_hand(self, g: torch.Tensor, hs: list[torch.Tensor], zs: list[torch.Tensor]) -> None:
+        """Every parameter's .grad from g = dL/dlogits (batch, n_out), under no_grad: the calls
+        autograd makes for `forward_kept`, in the same order and memory layouts, so the same
+        values bit for bit (tests/impls/test_by_hand.py). F.linear is addmm(b, h, W^T); its
+        backward gives dL/dh = g @ W, dL/dW = g^T @ h (W is (out, in)) and dL/db = g summed over
+        the batch. A step of a deep narrow net is mostly per-call overhead (a 10-layer, 64-wide
+        one: ~40 kernels of 3-10 us), and autograd's nodes, two to five a layer, cost about as
+        much again; a TF step, one graph call, pays neither."""
+        lins = cast(list[nn.Linear], [*self.hidden, self.head])
+        for i in range(len(lins) - 1, -1, -1):  # g: dL/d(output of Linear i), (batch, out)
+            lins[i].weight.grad = g.t().mm(hs[i])
+            lins[i].bias.grad = g.sum(0)
+            if i:
+                g = ACT_GRAD[self.m.activation](g.mm(lins[i].weight), zs[i - 1], hs[i])
 
     def _dropout(self, z: torch.Tensor) -> torch.Tensor:
         if self.m.dropout_kind == "alpha":

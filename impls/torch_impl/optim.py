@@ -61,11 +61,23 @@ class AdamVariant(torch.optim.Optimizer):
                 p.sub_(torch.minimum(eta, st["s"]) * m_hat)
 
 
+def _refuse_unwritten(opt: torch.optim.Optimizer, **off: Any) -> None:
+    """The lean steps below write out torch's update with these options at their off value only:
+    any other value is refused here, not silently ignored."""
+    on = sorted({k for group in opt.param_groups for k, v in off.items() if group.get(k, v) != v})
+    if on:
+        raise ValueError(f"torch_impl.optim.{type(opt).__name__} does not implement {', '.join(on)}")
+
+
 class SGD(torch.optim.SGD):
     """torch.optim.SGD(foreach=True)'s update op for op (`_multi_tensor_sgd` with weight decay
     and maximize off): plain, heavy-ball and Nesterov momentum with the same foreach calls, the
     buffer made as a copy of the first gradient, and Nesterov's sum written into the gradients as
     torch does. It leaves out torch's bookkeeping, as `Adam` below does."""
+
+    def __init__(self, params: Iterable[Any], **kw: Any) -> None:
+        super().__init__(params, **kw)
+        _refuse_unwritten(self, weight_decay=0.0, maximize=False)
 
     @torch.no_grad()
     def step(self, closure: Any = None) -> None:  # type: ignore[override]
@@ -102,8 +114,12 @@ class Adam(torch.optim.Adam):
     scalars, so the same values bit for bit. What it leaves out is bookkeeping: the step wrapper's
     hooks and profiler record, `_init_group`, grouping by device and dtype, and one step tensor
     per parameter read back with `.item()` twice a step: about half of torch's Adam on a small
-    CNN (tests/impls/test_torch_adam.py holds it to torch's values). The step count is kept per
+    CNN (tests/impls/test_torch_optim.py holds it to torch's values). The step count is kept per
     parameter, as a float, so a parameter without a gradient skips a step as in torch."""
+
+    def __init__(self, params: Iterable[Any], **kw: Any) -> None:
+        super().__init__(params, **kw)
+        _refuse_unwritten(self, weight_decay=0.0, amsgrad=False, maximize=False)
 
     @torch.no_grad()
     def step(self, closure: Any = None) -> None:  # type: ignore[override]

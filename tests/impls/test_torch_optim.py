@@ -81,3 +81,16 @@ def test_the_engines_build_the_lean_optimisers() -> None:
         assert type(optim.make_optimizer(Optimizer(name, lr=0.1, momentum=0.9), p)) is cls
     # a study of the frameworks' own defaults keeps torch's own classes
     assert type(optim.make_optimizer(Optimizer("adam", lr=0.1, defaults="framework"), p)) is torch.optim.Adam
+
+
+@pytest.mark.parametrize(
+    ("name", "kw"),
+    [("SGD", {"weight_decay": 1e-4}), ("SGD", {"maximize": True}), ("Adam", {"amsgrad": True})],
+)
+def test_the_lean_optimisers_refuse_options_they_do_not_write_out(name: str, kw: dict[str, Any]) -> None:
+    import torch
+
+    from impls.torch_impl import optim
+
+    with pytest.raises(ValueError, match=f"optim.{name} does not implement {next(iter(kw))}"):
+        getattr(optim, name)([torch.zeros(2, requires_grad=True)], lr=0.1, **kw)
