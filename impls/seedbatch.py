@@ -423,10 +423,11 @@ def _result(
 ) -> dict[str, Any]:
     """The end of `loop.train` for one seed."""
     t = spec.training
+    engine: Any = view  # one seed's view of the stack: the part of `loop.Engine` that the end uses
     final = (
         {}
         if seed.diverged
-        else loop.end_of_training(spec, view, seed.split, w0, seed.curves, None, seed.epochs_run)  # type: ignore[arg-type]
+        else loop.end_of_training(spec, engine, seed.split, w0, seed.curves, None, seed.epochs_run)
     )
     final.update(seed.found)
     final["train/steps"] = float(seed.step)

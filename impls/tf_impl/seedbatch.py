@@ -1,7 +1,7 @@
 """TensorFlow seed-batched MLP (see `impls.seedbatch`): S seeds' weights stacked on a leading
 axis, one traced update for all of them per step, and `run_seed_batch` (dense autoencoders:
-`seedbatch_ae`, recurrent nets: `seedbatch_rnn`). Like `train.TFEngine`, a stack is traced once per shape and reused: `reset`
-assigns new weights and optimiser state."""
+`seedbatch_ae`, recurrent nets: `seedbatch_rnn`). Like `train.TFEngine`, a stack is traced once
+per shape and reused: `reset` assigns new weights and optimiser state."""
 
 from __future__ import annotations
 
@@ -124,7 +124,8 @@ class StackedMLP:
         def forward(
             x: tf.Tensor, training: bool, keep: list[tf.Tensor] | None = None, sel: Any = None
         ) -> tf.Tensor:
-            """(S, b, in) -> (S, b, k), `MLPNet.call` per seed; `sel` picks the seeds (None: all, or s:s+1)."""
+            """(S, b, in) -> (S, b, k), `MLPNet.call` per seed; `sel` picks the seeds (None: all,
+            or s:s+1)."""
             h = dropout(x, m.input_dropout, 1) if training and m.input_dropout else x
             for i in range(m.depth):
                 z = tf.matmul(h, take(self.kernels[i], sel)) + take(self.biases[i], sel)

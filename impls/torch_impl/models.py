@@ -127,8 +127,8 @@ class MLPNet(nn.Module):
         values bit for bit (tests/impls/test_by_hand.py). F.linear is addmm(b, h, W^T); its
         backward gives dL/dh = g @ W, dL/dW = g^T @ h (W is (out, in)) and dL/db = g summed over
         the batch. A step of a deep narrow net is mostly per-call overhead (a 10-layer, 64-wide
-        one: ~40 kernels of 3-10 us), and autograd's nodes, two to five a layer, cost about as
-        much again; a TF step, one graph call, pays neither."""
+        one: ~40 kernels of 3-10 us), and autograd's nodes, two to five a layer, add a third to
+        it; a TF step, one graph call, pays neither."""
         lins = cast(list[nn.Linear], [*self.hidden, self.head])
         for i in range(len(lins) - 1, -1, -1):  # g: dL/d(output of Linear i), (batch, out)
             lins[i].weight.grad = g.t().mm(hs[i])

@@ -20,8 +20,9 @@ from impls.torch_impl.train import env, pin_threads, seeded_net
 
 def dropout_generators(spec: TrialSpec, seeds: list[int], n_in: int, n_out: int) -> list[torch.Generator]:
     """Each seed's dropout stream, in the state where its sequential run starts drawing masks:
-    after `train.seeded_net`, replayed here on a fork of the global state. On a GPU the sequential masks come from the CUDA generator, so there each seed gets a
-    generator seeded alike: masks equal in distribution, not bit for bit."""
+    after `train.seeded_net`, replayed here on a fork of the global state. On a GPU the sequential
+    masks come from the CUDA generator, so there each seed gets a generator seeded alike: masks
+    equal in distribution, not bit for bit."""
     if device.current().type != "cpu":
         return [torch.Generator(device.current()).manual_seed(seed % (2**63)) for seed in seeds]
     gens = []

@@ -5,7 +5,8 @@ has the framework loaded before it forks each arm's process."""
 
 from typing import Any
 
-import torch._dynamo  # noqa: F401 - Optimizer.step imports it on first use (~2 s): once per zygote, not per arm
+# Optimizer.step imports torch._dynamo on first use (~2 s): here once per zygote, not per arm
+import torch._dynamo  # noqa: F401
 
 from impls import measure
 from impls.spec import TrialSpec
