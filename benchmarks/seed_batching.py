@@ -4,13 +4,15 @@ Target: seed-batched >= 3x faster than the same seeds run one after another with
 `--family lstm` and `--family ae` time the other stacked families (an LSTM of 32 units reading
 digits row by row, T = 8; a dense autoencoder 64-128-64-8 in the autoencode experiment, Adam).
 
-    python benchmarks/seed_batching.py [--seeds 10] [--epochs 3] [--width 64] [--depth 2]
+    python benchmarks/seed_batching.py [--seeds 10] [--epochs 3] [--width 64] [--depth 2] [--repeats 5]
     python benchmarks/seed_batching.py --family lstm
 
 What is counted: both sides run in one process at one thread, after a warm-up that loads the data
 pool and builds/traces every engine once (one `run_trial` and one `run_seed_batch` on other
 seeds), so neither side pays TF tracing or framework import in the timed part. Timed: each
 side's whole call(s): data split, initial weights, training, per-epoch evaluation, metrics.
+The two sides take turns `--repeats` times and each reports its median, so a slow spell of the
+VM (its speed drifts by 30% within a minute) falls on both rather than on one.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -29,23 +32,26 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 from impls.spec import MLP, RNN, Autoencoder, Data, Optimizer, Training, TrialSpec
 
 
-def measure(framework: str, spec: TrialSpec, seeds: list[int]) -> tuple[float, float, float]:
-    """(sequential s, batched s, max |difference| over every final metric of every seed)."""
+def measure(framework: str, spec: TrialSpec, seeds: list[int], repeats: int) -> tuple[float, float, float]:
+    """(median sequential s, median batched s, max |difference| over every final metric of every seed)."""
     impl = importlib.import_module(f"impls.{framework}_impl")
     warm = [s + 10_000 for s in seeds]
     impl.run_trial(spec, warm[0])
     impl.run_seed_batch(spec, warm)
-    t0 = time.perf_counter()
-    sequential = [impl.run_trial(spec, s) for s in seeds]
-    t1 = time.perf_counter()
-    batched = impl.run_seed_batch(spec, seeds)
-    t2 = time.perf_counter()
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        sequential = [impl.run_trial(spec, s) for s in seeds]
+        t1 = time.perf_counter()
+        batched = impl.run_seed_batch(spec, seeds)
+        times[0].append(t1 - t0)
+        times[1].append(time.perf_counter() - t1)
     diff = max(
         abs(b["metrics"][k] - s["metrics"][k])
         for s, b in zip(sequential, batched, strict=True)
         for k in s["metrics"]
     )
-    return t1 - t0, t2 - t1, diff
+    return statistics.median(times[0]), statistics.median(times[1]), diff
 
 
 def main() -> None:
@@ -55,6 +61,7 @@ def main() -> None:
     p.add_argument("--width", type=int, default=64)
     p.add_argument("--depth", type=int, default=2)
     p.add_argument("--dtype", default="float32")
+    p.add_argument("--repeats", type=int, default=5, help="turns each side takes; each reports its median")
     p.add_argument("--framework", action="append", choices=("torch", "tf"))
     p.add_argument("--family", choices=("mlp", "lstm", "ae"), default="mlp")
     a = p.parse_args()
@@ -91,10 +98,10 @@ def main() -> None:
     }
     what, spec = specs[a.family]
     seeds = list(range(1, a.seeds + 1))
-    print(f"{what}, {a.epochs} epochs, {a.seeds} seeds, {a.dtype}")
+    print(f"{what}, {a.epochs} epochs, {a.seeds} seeds, {a.dtype}, median of {a.repeats} alternating runs")
     print(f"{'framework':<10} {'sequential s':>13} {'batched s':>10} {'ratio':>7}  max |metric diff|")
     for fw in a.framework or ["torch", "tf"]:
-        seq, bat, diff = measure(fw, spec, seeds)
+        seq, bat, diff = measure(fw, spec, seeds, a.repeats)
         print(f"{fw:<10} {seq:13.2f} {bat:10.2f} {seq / bat:6.1f}x  {diff:.2e}")
 
 

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import matplotlib
 import numpy as np
@@ -53,7 +53,6 @@ from runners.store import Store, TrialRecord, execution_mode
 ALPHA = 0.05  # family-wise error of a claim's verdicts
 DPI = 80
 MIN_CLAIMS_PER_WORKER = 8
-STARTUP_COST = 5.0  # a worker interpreter's imports (~2 s), in `_cost` units
 
 
 def build_report(
@@ -74,28 +73,29 @@ def build_report(
     `workers`: processes that draw the claims' pages (figures are most of a report's time). By
     default one for a few claims, else one per CPU up to 8; the pages are the same either way.
     """
-    store = Store(store_path, create=False)
-    try:
-        records = store.trials(profile=profile, newest=True)
-        metas = store.claim_meta()
-    finally:
-        store.close()
     out = Path(out_dir)
     for sub in ("claims", "figures"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
-    by_claim: dict[str, list[TrialRecord]] = defaultdict(list)
-    for r in records:
-        by_claim[r.claim].append(r)
-    jobs: list[_Job] = []
-    used: list[TrialRecord] = []
-    for name in sorted(set(by_claim) | set(metas)):
-        chosen, notes = _select(by_claim.get(name, []), metas.get(name), profile)
-        used += chosen
-        jobs.append(_Job(name, chosen, metas.get(name), notes, out, rng_seed, generated))
-    n = _workers(len(jobs)) if workers is None else max(1, min(workers, len(jobs)))
-    results = _run(jobs, n)
+    store = Store(store_path, create=False)
+    try:
+        metas = store.claim_meta()
+        n = _workers(len(metas)) if workers is None else max(1, min(workers, len(metas)))
+        with _Helpers(n - 1) as helpers:  # started now, so their imports overlap the read below
+            records = store.trials(profile=profile, newest=True)
+            by_claim: dict[str, list[TrialRecord]] = defaultdict(list)
+            for r in records:
+                by_claim[r.claim].append(r)
+            jobs: list[_Job] = []
+            used: list[TrialRecord] = []
+            for name in sorted(set(by_claim) | set(metas)):
+                chosen, notes = _select(by_claim.get(name, []), metas.get(name), profile)
+                used += chosen
+                jobs.append(_Job(name, chosen, metas.get(name), notes, out, rng_seed, generated))
+            results = helpers.run(jobs)
+    finally:
+        store.close()
 
     frameworks = [f for f in FRAMEWORK_ORDER if any(f in r.cells for r in results)]
     frameworks += sorted({f for r in results for f in r.cells} - set(frameworks))
@@ -127,9 +127,8 @@ def _cost(job: _Job) -> float:
 
 
 def _split(jobs: list[_Job], n: int) -> list[list[int]]:
-    """Job indices for n processes, balanced by `_cost` (largest first, onto the least loaded;
-    the other processes start with the cost of their interpreter's imports)."""
-    loads = [0.0] + [STARTUP_COST] * (n - 1)
+    """Job indices for n processes, balanced by `_cost` (largest first, onto the least loaded)."""
+    loads = [0.0] * n
     chunks: list[list[int]] = [[] for _ in range(n)]
     for i in sorted(range(len(jobs)), key=lambda i: -_cost(jobs[i])):
         k = loads.index(min(loads))
@@ -138,48 +137,67 @@ def _split(jobs: list[_Job], n: int) -> list[list[int]]:
     return chunks
 
 
-def _run(jobs: list[_Job], n: int) -> list[ClaimResult]:
-    """`_claim_pages` for every job, split over this process and n - 1 others (`_split`).
+class _Helpers:
+    """The k processes that draw claims' pages beside this one (`run`). They are fresh
+    interpreters (`python -c`), not multiprocessing: fork is unsafe in a process holding library
+    threads, and spawn re-runs the caller's `__main__`. They start before the store is read, so
+    their imports (~2.7 s: matplotlib, seaborn, pandas, scipy) overlap the read (~2.9 s for a
+    34k-trial store) rather than follow it; each then waits on stdin for its jobs' file. Leaving
+    the context ends any still running (an error before `run` gives them no work: they exit)."""
 
-    The others are fresh interpreters (`python -c`), not multiprocessing: fork is unsafe in a
-    process holding library threads, and spawn re-runs the caller's `__main__`.
-    """
-    if n <= 1:
-        return [_claim_pages(job) for job in jobs]
-    chunks = _split(jobs, n)
-    with tempfile.TemporaryDirectory(prefix="claimbench-report-") as tmp:
+    def __init__(self, k: int) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="claimbench-report-")
+        self.dir = Path(self._tmp.name)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-        procs = []
-        for k, chunk in enumerate(chunks[1:], start=1):
-            src, dst = Path(tmp) / f"jobs{k}.pkl", Path(tmp) / f"results{k}.pkl"
-            src.write_bytes(pickle.dumps([jobs[i] for i in chunk]))
-            log = (Path(tmp) / f"log{k}.txt").open("w")
-            code = (
-                "import sys; from reports.build import _worker_main; _worker_main(sys.argv[1], sys.argv[2])"
-            )
-            cmd = [sys.executable, "-c", code, str(src), str(dst)]
-            procs.append((subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT), dst, log))
-        try:
-            by_chunk = [[_claim_pages(jobs[i]) for i in chunks[0]]]
-        finally:
-            for proc, _, log in procs:
+        code = "import sys; from reports.build import _worker_main; _worker_main(sys.argv[1])"
+        self.procs: list[tuple[subprocess.Popen[bytes], IO[str]]] = []
+        for i in range(k):
+            log = (self.dir / f"log{i}.txt").open("w")
+            cmd = [sys.executable, "-c", code, str(self.dir / f"results{i}.pkl")]
+            proc = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT)
+            self.procs.append((proc, log))
+
+    def __enter__(self) -> _Helpers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for proc, log in self.procs:
+            if proc.poll() is None:
+                proc.kill()
                 proc.wait()
-                log.close()
-        for k, (proc, dst, _) in enumerate(procs, start=1):
-            if proc.returncode != 0:
-                tail = (Path(tmp) / f"log{k}.txt").read_text()[-2000:]
+            if proc.stdin is not None:
+                proc.stdin.close()
+            log.close()
+        self._tmp.cleanup()
+
+    def run(self, jobs: list[_Job]) -> list[ClaimResult]:
+        """`_claim_pages` for every job, split over this process and the helpers (`_split`)."""
+        chunks = _split(jobs, len(self.procs) + 1)
+        for i, ((proc, _), chunk) in enumerate(zip(self.procs, chunks[1:], strict=True)):
+            src = self.dir / f"jobs{i}.pkl"
+            src.write_bytes(pickle.dumps([jobs[j] for j in chunk]))
+            assert proc.stdin is not None
+            proc.stdin.write(f"{src}\n".encode())
+            proc.stdin.close()
+        by_chunk = [[_claim_pages(jobs[j]) for j in chunks[0]]]
+        for i, (proc, _) in enumerate(self.procs):
+            if proc.wait() != 0:
+                tail = (self.dir / f"log{i}.txt").read_text()[-2000:]
                 raise RuntimeError(f"a report worker failed (exit {proc.returncode}):\n{tail}")
-            by_chunk.append(pickle.loads(dst.read_bytes()))
-    out: dict[int, ClaimResult] = {}
-    for chunk, results in zip(chunks, by_chunk, strict=True):
-        out.update(zip(chunk, results, strict=True))
-    return [out[i] for i in range(len(jobs))]
+            by_chunk.append(pickle.loads((self.dir / f"results{i}.pkl").read_bytes()))
+        out: dict[int, ClaimResult] = {}
+        for chunk, results in zip(chunks, by_chunk, strict=True):
+            out.update(zip(chunk, results, strict=True))
+        return [out[i] for i in range(len(jobs))]
 
 
-def _worker_main(src: str, dst: str) -> None:
-    """Entry point of a worker process: draw the pages of the pickled jobs, pickle the results."""
-    jobs = pickle.loads(Path(src).read_bytes())
-    Path(dst).write_bytes(pickle.dumps([_claim_pages(job) for job in jobs]))
+def _worker_main(dst: str) -> None:
+    """A helper process: once the parent names its jobs' file on stdin, draw their pages and
+    pickle the results to `dst`. No line (the parent ended first): nothing to do."""
+    src = sys.stdin.readline().strip()
+    if src:
+        jobs = pickle.loads(Path(src).read_bytes())
+        Path(dst).write_bytes(pickle.dumps([_claim_pages(job) for job in jobs]))
 
 
 def _workers(n_claims: int) -> int:

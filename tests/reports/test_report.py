@@ -266,16 +266,28 @@ def test_many_claims_build_quickly_in_worker_processes(tmp_path: Path) -> None:
 
 
 def test_report_work_is_split_by_cost_and_every_claim_drawn_once() -> None:
-    from reports.build import STARTUP_COST, _cost, _Job, _split
+    from reports.build import _cost, _Job, _split
 
     jobs = [
         _Job(f"c{i}", [], {"figures": [("curve", "x")] * (i % 4)}, [], Path("."), 0, "") for i in range(13)
     ]
     chunks = _split(jobs, 2)
     assert sorted(i for c in chunks for i in c) == list(range(13))
-    loads = [sum(_cost(jobs[i]) for i in c) + (STARTUP_COST if k else 0.0) for k, c in enumerate(chunks)]
+    loads = [sum(_cost(jobs[i]) for i in c) for c in chunks]
     # greedy largest-first: the loads differ by at most the largest single job
     assert abs(loads[0] - loads[1]) <= max(_cost(j) for j in jobs)
+
+
+def test_report_helpers_given_no_work_end_with_the_report() -> None:
+    """The helpers start before the store is read; an error before they get work must not leave
+    them running, nor their scratch directory behind."""
+    from reports.build import _Helpers
+
+    with pytest.raises(RuntimeError, match="the store broke"), _Helpers(2) as helpers:
+        procs = [proc for proc, _ in helpers.procs]
+        raise RuntimeError("the store broke")
+    assert len(procs) == 2 and all(proc.poll() is not None for proc in procs)
+    assert not helpers.dir.exists()
 
 
 def test_seed_batched_and_sequential_trials_are_never_mixed_within_a_condition() -> None:
