@@ -65,6 +65,8 @@ def main() -> None:
     p.add_argument("--framework", action="append", choices=("torch", "tf"))
     p.add_argument("--family", choices=("mlp", "lstm", "ae"), default="mlp")
     a = p.parse_args()
+    if a.repeats < 1:
+        p.error(f"--repeats must be at least 1, not {a.repeats}")
     training = Training(epochs=a.epochs, batch_size=32, dtype=a.dtype)
     specs = {
         "mlp": (
