@@ -57,6 +57,12 @@ def alpha_dropout(x: torch.Tensor, keep: torch.Tensor, p: float) -> torch.Tensor
     return a * (x * keep + SELU_SAT * (1.0 - keep)) - a * p * SELU_SAT
 
 
+def plain(m: MLP) -> bool:
+    """Linear and activation only (no norm, dropout, highway or residual): the MLPs whose
+    gradients `MLPNet.backward_by_hand` (and the seed-batched stack's) can write out."""
+    return m.norm == "none" and not (m.dropout or m.input_dropout or m.highway or m.residual)
+
+
 def _linear(lin: nn.Module, h: torch.Tensor) -> torch.Tensor:
     """nn.Linear's own forward without the module call (hooks, dispatch)."""
     layer = cast(nn.Linear, lin)
@@ -83,8 +89,6 @@ class MLPNet(nn.Module):
         self.drop = nn.Dropout(m.dropout)
         self.in_drop = nn.Dropout(m.input_dropout)
         self.head = nn.Linear(widths[-1], n_out)
-        # Linear and activation only: `backward_by_hand` applies
-        self.plain = m.norm == "none" and not (m.dropout or m.input_dropout or m.highway or m.residual)
 
     def forward(self, x: torch.Tensor, keep: list[torch.Tensor] | None = None) -> torch.Tensor:
         # Layers that do nothing here (no norm, dropout 0) are skipped rather than called, and

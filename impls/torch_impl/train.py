@@ -10,8 +10,16 @@ import numpy as np
 import torch
 
 from impls import data, init, loop
-from impls.spec import TrialSpec, validate
+from impls.spec import MLP, TrialSpec, validate
 from impls.torch_impl import device, losses, models, optim
+
+
+def by_hand(spec: TrialSpec) -> bool:
+    """Whether a spec trains on hand-written gradients (`TorchEngine._backward`, the stacked
+    `seedbatch.StackedMLP._backward`): a plain MLP (`models.plain`) with a softmax head and no
+    L2 term, ~25% less per step than autograd."""
+    m = spec.model
+    return isinstance(m, MLP) and models.plain(m) and m.head == "softmax" and not spec.training.l2
 
 
 def pin_threads(n: int) -> None:
@@ -30,12 +38,7 @@ class TorchEngine:
         self.sched = optim.make_plateau(self.opt, plateau) if plateau is not None else None
         # a plain MLP with a softmax head and no extra loss term trains on a hand-written backward
         # (~25% less per step; the values bit for bit autograd's): `_backward`
-        self.by_hand = (
-            isinstance(net, models.MLPNet)
-            and net.plain
-            and spec.model.head == "softmax"
-            and not spec.training.l2
-        )
+        self.by_hand = isinstance(net, models.MLPNet) and by_hand(spec)
 
     def _loss(self, x: np.ndarray, y: np.ndarray, keep: list[torch.Tensor] | None = None) -> torch.Tensor:
         t = self.spec.training

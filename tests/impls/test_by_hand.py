@@ -1,7 +1,8 @@
 """The torch engine trains a plain MLP (Linear and activation only) with a softmax head on a
 hand-written backward (`MLPNet.forward_kept`, `backward_by_hand`, `losses.softmax_by_hand`) for
-speed. Loss and gradients must be autograd's bit for bit: every activation, float32 and float64,
-mean and sum; only the nets it is written for may use it; and whole trials must not move."""
+speed, and so does its seed-batched stack (`seedbatch.StackedMLP._backward`). Loss and gradients
+must be autograd's bit for bit: every activation, float32 and float64, mean and sum; only the nets
+it is written for may use it; and whole trials must not move."""
 
 from __future__ import annotations
 
@@ -116,3 +117,48 @@ def _autograd_backward(self: Any, x: Any, y: Any) -> Any:
     loss = self._loss(x, y)
     loss.backward()
     return loss
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "selu", "leaky_relu"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_stacked_by_hand_is_autograd_bit_for_bit(activation: str, dtype: str, reduction: str) -> None:
+    """The seed-batched stack's hand-written backward (`StackedMLP._backward`): per-seed losses
+    and the stacked gradients of sum_s L_s equal autograd's through `_losses`."""
+    import dataclasses
+
+    import numpy as np
+    import torch
+
+    from impls import init
+    from impls.spec import MLP, Data, Init, Optimizer, Training, TrialSpec
+    from impls.torch_impl.seedbatch import StackedMLP
+
+    m = MLP(depth=3, width=6, activation=activation, init=Init("glorot_normal"))
+    spec = TrialSpec(
+        data=Data("digits"),
+        model=m,
+        optimizer=Optimizer("sgd", lr=0.1),
+        training=Training(dtype=dtype, loss_reduction=reduction),
+    )
+    seeds = [1, 2, 3]
+    stack = StackedMLP(spec, seeds, [init.initial_weights(m, 5, 4, s, dtype) for s in seeds], 5, 4)
+    assert stack.by_hand
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((3, 9, 5)).astype(dtype), rng.integers(0, 4, (3, 9))
+    got = stack._backward(x, y)
+    params = [*stack.kernels, *stack.biases]
+    got_grads = [p.grad for p in params]
+    for p in params:
+        p.grad = None
+    want = stack._losses(x, y)
+    want.sum().backward()
+    assert got.shape == (3,) and torch.equal(got, want.detach())
+    assert all(g is not None and torch.equal(g, p.grad) for g, p in zip(got_grads, params, strict=True))
+    # and only plain stacks with a softmax head and no L2 term take this path
+    for change in ({"residual": True}, {"norm": "batch"}, {"dropout": 0.1}, {"head": "hinge"}):
+        other = dataclasses.replace(spec, model=dataclasses.replace(m, **change))
+        w0s = [init.initial_weights(other.model, 5, 4, s, dtype) for s in seeds]
+        assert not StackedMLP(other, seeds, w0s, 5, 4).by_hand, change
+    l2 = dataclasses.replace(spec, training=dataclasses.replace(spec.training, l2=1e-3))
+    assert not StackedMLP(l2, seeds, [init.initial_weights(m, 5, 4, s, dtype) for s in seeds], 5, 4).by_hand
