@@ -9,8 +9,10 @@ digits row by row, T = 8; a dense autoencoder 64-128-64-8 in the autoencode expe
 
 What is counted: both sides run in one process at one thread, after a warm-up that loads the data
 pool and builds/traces every engine once (one `run_trial` and one `run_seed_batch` on other
-seeds), so neither side pays TF tracing or framework import in the timed part. Timed: each
-side's whole call(s): data split, initial weights, training, per-epoch evaluation, metrics.
+seeds), so neither side pays TF tracing or framework import in the timed part. The process
+keeps freed memory for reuse as every sweep worker does (`runners.execute.keep_freed_memory`).
+Timed: each side's whole call(s): data split, initial weights, training, per-epoch evaluation,
+metrics.
 The two sides take turns `--repeats` times and each reports its median, so a slow spell of the
 VM (its speed drifts by 30% within a minute) falls on both rather than on one.
 """
@@ -30,6 +32,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 from impls.spec import MLP, RNN, Autoencoder, Data, Optimizer, Training, TrialSpec
+from runners.execute import keep_freed_memory
 
 
 def measure(framework: str, spec: TrialSpec, seeds: list[int], repeats: int) -> tuple[float, float, float]:
@@ -67,6 +70,7 @@ def main() -> None:
     a = p.parse_args()
     if a.repeats < 1:
         p.error(f"--repeats must be at least 1, not {a.repeats}")
+    keep_freed_memory()  # as a sweep's workers run (runners.execute.run_group)
     training = Training(epochs=a.epochs, batch_size=32, dtype=a.dtype)
     specs = {
         "mlp": (

@@ -215,13 +215,8 @@ class StackedMLP:
         return device.numpy(per_seed)
 
     def outputs(self, x: np.ndarray) -> np.ndarray:
-        # seed by seed: an evaluation set's stacked activations ((S, n, width), ~4 MB for 10 seeds
-        # of 1,438 digits at width 64) took twice as long per seed as one seed's (measured: 49 ms
-        # vs 29 ms for the six evaluations of benchmarks/seed_batching.py's stack)
         with torch.no_grad():
-            xt = device.tensor(x)
-            per_seed = [self._forward(xt[s : s + 1], False, sel=slice(s, s + 1)) for s in range(len(xt))]
-            return device.numpy(torch.cat(per_seed))
+            return device.numpy(self._forward(device.tensor(x), False))
 
     def outputs_one(self, s: int, x: np.ndarray) -> np.ndarray:
         with torch.no_grad():
