@@ -12,8 +12,9 @@
 Both sides pay their own process start-up costs (framework import, TF tracing), as a user would.
 Those costs do not shrink with a second worker: ray.init (~3 s) and each worker's imports of both
 frameworks (~5-7 s, the two workers' in parallel) come before its first trial. So the default
-study is a long one (highway-vs-residual, 80-200 s of trials by the VM's speed); on a short one the ratios measure
-start-up (relu-resists-vanishing, 22 s of trials: two plain processes got 1.22x, the suite 1.08x).
+study is a long one (highway-vs-residual, 80-200 s of trials by the VM's speed); on a short one
+the ratios measure start-up (relu-resists-vanishing, 22 s of trials: two plain processes got
+1.22x, the suite 1.08x).
 """
 
 from __future__ import annotations
