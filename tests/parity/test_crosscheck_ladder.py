@@ -18,6 +18,7 @@ import pytest
 
 from impls.spec import ACTIVATIONS, CELLS, CNN_NORMS, HEADS, MLP, OPTIMISERS, POOLS, WEIGHT_NORMS
 from runners import crosscheck as cc
+from runners.crosscheck_tolerances import TOL
 
 pytestmark = pytest.mark.frameworks
 
@@ -145,7 +146,7 @@ def test_bn_variance_difference_is_real_and_named() -> None:
     for k in (k for k in r["torch"] if k.endswith("/var")):
         vt, vf, v0 = r["torch"][k], r["tf"][k], r["w0"][k]
         raw = np.max(np.abs(vt - vf) / np.abs(vt))
-        assert raw > 1e3 * cc.TOL[("bn_var", "float64")]  # not equal: ~(1/(n-1)) * (1 - decay)
+        assert raw > 1e3 * TOL[("bn_var", "float64")]  # not equal: ~(1/(n-1)) * (1 - decay)
         np.testing.assert_allclose((vt - decay * v0) / (vf - decay * v0), n / (n - 1), rtol=1e-12)
 
 
