@@ -10,11 +10,13 @@
     python benchmarks/ray_scaling.py [CLAIM] [--profile quick] [--rounds N]
 
 Both sides pay their own process start-up costs (framework import, TF tracing), as a user would.
-Those costs do not shrink with a second worker: ray.init (~3 s) and each worker's imports of both
-frameworks (~5-7 s, the two workers' in parallel) come before its first trial. So the default
-study is a long one (highway-vs-residual, 80-200 s of trials by the VM's speed); on a short one
-the ratios measure start-up (relu-resists-vanishing, 22 s of trials: two plain processes got
-1.22x, the suite 1.08x).
+Some do not shrink with a second worker: ray.init (~3 s), and a worker's start and first
+framework import before its first trial. The driver hands a freed worker a task of the framework
+it has imported (runners/backends.py), so while both frameworks have work each of two workers
+imports one (torch ~2 s, TF ~3-5 s) instead of both; the line "framework imports" counts them.
+The default study is a long one (highway-vs-residual, 80-200 s of trials by the VM's speed); on a
+short one the ratios measure start-up (relu-resists-vanishing, 22 s of trials: two plain
+processes got 1.22x, the suite 1.08x, in the eleventh session).
 """
 
 from __future__ import annotations
@@ -47,7 +49,9 @@ print(time.perf_counter() - t0)
 """
 
 
-def sweep_time(claim: str, profile: str, workers: int) -> float:
+def sweep_time(claim: str, profile: str, workers: int) -> tuple[float, int]:
+    """Wall seconds of the sweep, and how many (worker, framework) pairs ran trials: each is one
+    framework import (and its own TF tracing) in one worker."""
     reg = discover(entry_points_too=False)
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "s.db")
@@ -61,7 +65,8 @@ def sweep_time(claim: str, profile: str, workers: int) -> float:
             backend="ray",
             workers=workers,
         )
-        return time.perf_counter() - t0
+        took = time.perf_counter() - t0
+        return took, len({(r.env["pid"], r.framework) for r in store.trials()})
 
 
 def hand_loop_time(claim: str, profile: str, procs: int = 1) -> float:
@@ -110,11 +115,14 @@ def main() -> None:
     # the VM drifts by ~10% within minutes: with --rounds, each round runs all four in turn, so a
     # slow spell falls on every arm of that round, and the ratios are read per round
     runs: dict[str, list[float]] = {"hand": [], "hand2": [], "one": [], "two": []}
+    imports: dict[str, list[int]] = {"one": [], "two": []}
     for _ in range(a.rounds):
         runs["hand"].append(hand_loop_time(a.claim, a.profile))
         runs["hand2"].append(hand_loop_time(a.claim, a.profile, procs=2))
-        runs["one"].append(sweep_time(a.claim, a.profile, 1))
-        runs["two"].append(sweep_time(a.claim, a.profile, 2))
+        for key, workers in (("one", 1), ("two", 2)):
+            took, pairs = sweep_time(a.claim, a.profile, workers)
+            runs[key].append(took)
+            imports[key].append(pairs)
     hand, hand2, one, two = (statistics.median(runs[k]) for k in ("hand", "hand2", "one", "two"))
 
     def ratio(x: str, y: str) -> float:  # median over rounds of x / y within a round
@@ -138,6 +146,10 @@ def main() -> None:
         f"suite, Ray, 2 workers:          {two:7.1f} s   speed-up 2 vs 1 = {ratio('one', 'two'):.2f}  (target >= 1.8)"
         f"   suite(2)/loop = {ratio('two', 'hand'):.2f}  (target <= 0.6)"
         f"   suite(2)/loop(2) = {ratio('two', 'hand2'):.2f}"
+    )
+    print(
+        f"framework imports (worker, framework pairs that ran trials): 1 worker {imports['one']}, "
+        f"2 workers {imports['two']}"
     )
     if a.rounds > 1:
         for i in range(a.rounds):

@@ -14,7 +14,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -135,9 +136,13 @@ class RayBackend:
         return ray, True
 
     def run(self, groups: list[list[Trial]], on_record: OnRecord) -> None:
-        """One task per group (all seeds of one condition; single seeds at the sweep's tail), at
-        most `max_in_flight` at once, results written in completion order as `ray.wait` hands
-        them back."""
+        """One task per group (all seeds of one condition; single seeds at the sweep's tail), as
+        many at once as the cluster has CPUs (or `max_in_flight`), results written in completion
+        order as `ray.wait` hands them back.
+
+        No task waits in Ray's queue, so a task goes to the worker that just freed, and the driver
+        picks it of that worker's framework (`next_task`): a worker imports one framework (torch
+        ~2 s, TF ~3-5 s) and traces its own TF steps, rather than every worker paying for both."""
         if not groups:
             return
         ray, owned = self._init()
@@ -146,23 +151,28 @@ class RayBackend:
             _check_feasible(ray, groups)
             remote = ray.remote(_ray_task)
             cpus = int(ray.cluster_resources().get("CPU", 2))
-            limit = self.max_in_flight or max(2, 2 * cpus)
+            limit = self.max_in_flight or max(1, cpus)
             queue = list(groups)
-            while queue or pending:
+
+            def fill(freed: str | None) -> None:  # freed: the framework of the task that just ended
                 while queue and len(pending) < limit:
-                    g = next_task(queue, cpus)
+                    g = next_task(queue, cpus, _framework_wanted(pending.values(), freed))
                     opts = dict(num_cpus=g[0].cpus, num_gpus=g[0].gpus, max_retries=self.max_retries)
                     pending[remote.options(**opts).remote(g)] = g
+                    freed = None
+
+            fill(None)
+            while pending:
                 done, _ = ray.wait(list(pending), num_returns=1)
-                for ref in done:
-                    g = pending.pop(ref)
-                    try:
-                        records = ray.get(ref)
-                    except Exception as exc:  # the worker died (segfault, OOM, exit) after its retries
-                        msg = f"worker lost after {self.max_retries} retries: {type(exc).__name__}: {str(exc)[:300]}"
-                        records = [_failed(t, msg) for t in g]
-                    for r in records:
-                        on_record(r)
+                g = pending.pop(done[0])
+                try:
+                    records = ray.get(done[0])
+                except Exception as exc:  # the worker died (segfault, OOM, exit) after its retries
+                    msg = f"worker lost after {self.max_retries} retries: {type(exc).__name__}: {str(exc)[:300]}"
+                    records = [_failed(t, msg) for t in g]
+                fill(g[0].framework)  # the freed worker's next task first, then this one's records
+                for r in records:
+                    on_record(r)
         except KeyboardInterrupt:
             if not owned:  # a cluster outlives this run: stop its tasks; an embedded Ray just goes
                 for ref in pending:  # (cancelling while replies arrive raced in Ray's core worker)
@@ -181,14 +191,24 @@ def _ray_task(group: list[Trial]) -> list[TrialRecord]:
     return run_group(group)
 
 
-def next_task(queue: list[list[Trial]], cpus: int) -> list[Trial]:
-    """Pop the next task's trials: a whole group, except at the sweep's tail (fewer groups left
-    than CPUs), where a group goes one seed per task so idle workers share the last conditions
-    (same trials, same results; a worker's traced TF engines are cached per process, not per
-    task). A seed batch stays whole: its rounding depends on its members."""
-    g = queue.pop(0)
+def _framework_wanted(running: Iterable[list[Trial]], freed: str | None) -> str | None:
+    """The framework of the next task: the one that has the fewest tasks running, and on a tie
+    the one whose task just ended (its worker is the one that will get the task)."""
+    counts = Counter(g[0].framework for g in running)
+    options = {"torch", "tf"} | set(counts)
+    return min(sorted(options), key=lambda f: (counts[f], f != freed))
+
+
+def next_task(queue: list[list[Trial]], cpus: int, framework: str | None = None) -> list[Trial]:
+    """Pop the next task's trials: the first group of `framework` (any, if none is left), whole,
+    except at the sweep's tail (fewer groups left than CPUs), where a group goes one seed per task
+    so idle workers share the last conditions (same trials, same results; a worker's traced TF
+    engines are cached per process, not per task). A seed batch stays whole: its rounding depends
+    on its members."""
+    i = next((k for k, g in enumerate(queue) if g[0].framework == framework), 0)
+    g = queue.pop(i)
     if len(queue) < cpus and len(g) > 1 and g[0].mode == "sequential":
-        queue[:0] = [[t] for t in g[1:]]
+        queue[i:i] = [[t] for t in g[1:]]
         g = g[:1]
     return g
 

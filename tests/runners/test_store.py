@@ -3,6 +3,7 @@ their error and retried, a stored success is never replaced by a failure, two wr
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import threading
 from pathlib import Path
@@ -207,6 +208,41 @@ def test_the_sweeps_tail_goes_one_seed_per_task_but_seed_batches_stay_whole() ->
     assert [t.id for task in tasks for t in task] == [t.id for t in plan.todo]  # each trial once, in order
     batch = [[dataclasses.replace(t, mode="seedbatch") for t in plan.todo[:5]]]
     assert len(next_task(batch, cpus=2)) == 5
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_a_freed_workers_next_task_is_of_the_framework_it_has_imported(workers: int) -> None:
+    """The Ray backend's dispatch (`_framework_wanted`, then `next_task`) played out on 2-3 workers,
+    each handed the next task as it frees up (what Ray does when no task waits in its queue), TF
+    trials 1.5x as long as torch's: each worker runs one framework until that one's queue is
+    empty, so it imports one framework, not two; a worker crosses over only at the end."""
+    from claims import discover
+    from runners.backends import _framework_wanted, next_task
+    from runners.plan import Plan, Trial, expand
+
+    plan = Plan()
+    plan.todo = expand(discover(entry_points_too=False).claims["relu-resists-vanishing"], "quick")
+    queue = plan.groups()
+    assert {g[0].framework for g in queue[:2]} == {"torch"}  # the plan alone would start both on torch
+    running: dict[int, tuple[float, list[Trial]]] = {}  # worker -> (finish time, its task)
+    ran: dict[int, list[str]] = {w: [] for w in range(workers)}
+    now, freed, idle = 0.0, None, list(range(workers))
+    while queue or running:
+        while queue and idle:
+            g = next_task(queue, workers, _framework_wanted([t for _, t in running.values()], freed))
+            w, freed = idle.pop(), None
+            running[w] = (now + len(g) * (1.5 if g[0].framework == "tf" else 1.0), g)
+            ran[w] += [g[0].framework] * len(g)
+        w = min(running, key=lambda k: running[k][0])
+        now, g = running.pop(w)
+        freed = g[0].framework
+        idle.append(w)
+    switches = [sum(a != b for a, b in itertools.pairwise(r)) for r in ran.values()]
+    assert max(switches) == 1 and sum(switches) <= workers - 1  # some workers never switch
+    one_each = [[plan.todo[0]], [plan.todo[-1]]]
+    assert {one_each[0][0].framework, one_each[1][0].framework} == {"torch", "tf"}
+    assert [_framework_wanted(one_each, f) for f in ("torch", "tf")] == ["torch", "tf"]  # a tie
+    assert {r[0] for r in ran.values()} == {"torch", "tf"} and all(ran.values())
 
 
 def test_a_cold_sweep_starts_a_claims_biggest_nets_first() -> None:
