@@ -277,6 +277,7 @@ class _Seed:
     diverged: bool = False
     step_s: float = 0.0  # this seed's share of the stack's step time while it was live
     reached: list[int] = dataclasses.field(default_factory=list)  # first eval step at target_loss
+    last_eval: tuple[int, dict[str, float]] | None = None  # (step, scores) of its latest evaluation
 
 
 def train(
@@ -337,6 +338,7 @@ def train(
                 seed.curves.setdefault("train/batch_loss", []).append([step, float(np.mean(seed.since_eval))])
             seed.since_eval = []
             got = loop.score_outputs({p: o[i] for p, o in outs.items()}, seed.split, head)
+            seed.last_eval = (step, got)
             for k, v in got.items():
                 seed.curves.setdefault(k, []).append([step, v])
             # targets as `loop.train`'s record(): the first evaluation at or below them
@@ -405,8 +407,13 @@ def train(
         record(step, last)
     if live:
         probe(-1, live, "end")  # after the last update, as `loop.train`
+    # as `loop.train`, the last evaluation is the final one unless an end probe (train mode: it
+    # moves batch-norm statistics) touched the net since
+    probed_at_end = -1 in (*probes.grad_norms_at, *probes.activation_stats_at, *probes.act_grad_var_at)
     return [
-        _result(spec, state[i], SeedView(engine, i), w0s[i], train_s, step_s, n_seeds, n_per_epoch)
+        _result(
+            spec, state[i], SeedView(engine, i), w0s[i], train_s, step_s, n_seeds, n_per_epoch, probed_at_end
+        )
         for i in range(n_seeds)
     ]
 
@@ -420,14 +427,18 @@ def _result(
     step_s: float,
     n_seeds: int,
     n_per_epoch: int,
+    probed_at_end: bool,
 ) -> dict[str, Any]:
-    """The end of `loop.train` for one seed."""
+    """The end of `loop.train` for one seed; its final evaluation is its latest one (the stack's
+    outputs) if that was at its last step and no end probe came after it."""
     t = spec.training
     engine: Any = view  # one seed's view of the stack: the part of `loop.Engine` that the end uses
+    last = seed.last_eval
+    made = last[1] if last is not None and last[0] == seed.step and not probed_at_end else None
     final = (
         {}
         if seed.diverged
-        else loop.end_of_training(spec, engine, seed.split, w0, seed.curves, None, seed.epochs_run)
+        else loop.end_of_training(spec, engine, seed.split, w0, seed.curves, None, seed.epochs_run, made)
     )
     final.update(seed.found)
     final["train/steps"] = float(seed.step)
