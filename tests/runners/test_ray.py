@@ -216,6 +216,39 @@ def test_two_runs_at_once_on_one_store(tmp_path: Path, claims_dir: Path, backend
     assert len(rows) == len({r.id for r in rows}) == 8 and {r.status for r in rows} == {"ok"}
 
 
+EMBEDDED_ENV = """
+import json, os, sys
+from pathlib import Path
+from runners.backends import RayBackend, worker_env
+want = worker_env()
+before = {k: os.environ.get(k) for k in want}
+ray, owned = RayBackend(num_cpus=1, temp_dir=Path(sys.argv[1]))._init()
+seen = ray.get(ray.remote(lambda: {k: os.environ.get(k) for k in want}).remote())
+ray.shutdown()
+after = {k: os.environ.get(k) for k in want}
+print(json.dumps({"owned": owned, "seen": seen == want, "kept": after == before, "was": before}))
+"""
+
+
+def test_embedded_ray_workers_inherit_the_worker_env_and_the_driver_keeps_its_own() -> None:
+    """The embedded Ray gets `worker_env` through its raylet's environment (no runtime_env, so the
+    workers Ray starts during init can take the first tasks); the driver's environment is put back."""
+    env = {k: v for k, v in _env().items() if k not in ("PYTHONPATH", "TF_ENABLE_ONEDNN_OPTS")}
+    with tempfile.TemporaryDirectory(prefix="cbray") as tmp:  # short: Ray's socket paths stop at 107 bytes
+        out = subprocess.run(
+            [sys.executable, "-c", EMBEDDED_ENV, tmp],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    assert got["owned"] and got["seen"] and got["kept"]
+    assert got["was"]["PYTHONPATH"] is None and got["was"]["TF_ENABLE_ONEDNN_OPTS"] is None
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
