@@ -153,12 +153,13 @@ class RayBackend:
 
     def run(self, groups: list[list[Trial]], on_record: OnRecord) -> None:
         """One task per group (all seeds of one condition; single seeds at the sweep's tail), as
-        many at once as the cluster has CPUs (or `max_in_flight`), results written in completion
-        order as `ray.wait` hands them back.
+        many at once as the embedded Ray has CPUs (twice as many on a cluster by address, or
+        `max_in_flight`), results written in completion order as `ray.wait` hands them back.
 
-        No task waits in Ray's queue, so a task goes to the worker that just freed, and the driver
-        picks it of that worker's framework (`next_task`): a worker imports one framework (torch
-        ~2 s, TF ~3-5 s) and traces its own TF steps, rather than every worker paying for both."""
+        On one machine no task waits in Ray's queue, so a task goes to the worker that just freed,
+        and the driver picks it of that worker's framework (`_framework_wanted`): a worker imports
+        one framework (torch ~2 s, TF ~3-5 s) and traces its own TF steps, rather than every
+        worker paying for both."""
         if not groups:
             return
         ray, owned = self._init()
@@ -167,7 +168,10 @@ class RayBackend:
             _check_feasible(ray, groups)
             remote = ray.remote(_ray_task)
             cpus = int(ray.cluster_resources().get("CPU", 2))
-            limit = self.max_in_flight or max(1, cpus)
+            # embedded, one machine: a task reaches a freed worker in milliseconds, so none need
+            # wait in Ray's queue. A cluster by address: a task that spills to another node waits
+            # there for a worker to start, and the one it waits behind here keeps every node fed
+            limit = self.max_in_flight or (2 * cpus if self.address else max(1, cpus))
             queue = list(groups)
 
             def fill(freed: str | None) -> None:  # freed: the framework of the task that just ended
