@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from runners.execute import run_group
+from runners.execute import FRAMEWORK_MODULES, run_group
 from runners.plan import Trial
 from runners.store import TrialRecord
 
@@ -211,12 +211,11 @@ def _ray_task(group: list[Trial]) -> list[TrialRecord]:
     return run_group(group)
 
 
-def _framework_wanted(running: Iterable[list[Trial]], freed: str | None) -> str | None:
+def _framework_wanted(running: Iterable[list[Trial]], freed: str | None) -> str:
     """The framework of the next task: the one that has the fewest tasks running, and on a tie
     the one whose task just ended (its worker is the one that will get the task)."""
     counts = Counter(g[0].framework for g in running)
-    options = {"torch", "tf"} | set(counts)
-    return min(sorted(options), key=lambda f: (counts[f], f != freed))
+    return min(sorted(FRAMEWORK_MODULES), key=lambda f: (counts[f], f != freed))
 
 
 def next_task(queue: list[list[Trial]], cpus: int, framework: str | None = None) -> list[Trial]:
